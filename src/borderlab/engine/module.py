@@ -1,0 +1,51 @@
+"""The module base class: one lifecycle for every model part.
+
+define columns → init (compile parameters to daily arrays, define results) → phases
+(named steps the loop runs each day) → finalize. `on_create` lets a module set its
+columns for people created by another module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .population import Column
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sim import Sim
+
+
+class Module:
+    """Base class; subclasses set `name`, `columns` and implement `init` and `phases`."""
+
+    name: str = "module"
+    columns: tuple[Column, ...] = ()
+
+    def init(self, sim: "Sim") -> None:
+        self.sim = sim
+
+    def phases(self) -> list[tuple[str, Callable[[int], None]]]:
+        """[(phase name, step(day))] in the order this module wants them; the sim orders modules."""
+        return []
+
+    def on_create(self, uids: np.ndarray, day: int) -> None:
+        """Initialise this module's columns for newly created people."""
+
+    def finalize(self) -> None:
+        """Called once after the last day."""
+
+    # helpers shared by modules --------------------------------------------------------
+    def geometric_days(self, stream: str, day: int, uids: np.ndarray, mean: float) -> np.ndarray:
+        """Waiting times ≥ 1 day with the given mean (geometric), one per person."""
+        u = self.sim.streams[stream].uniform(day, uids)
+        return geometric_from_uniform(u, mean)
+
+
+def geometric_from_uniform(u: np.ndarray, mean: float) -> np.ndarray:
+    """Inverse-CDF geometric on {1, 2, …} with mean `mean` (mean ≤ 1 gives exactly 1)."""
+    if mean <= 1.0:
+        return np.ones(u.shape, dtype=np.int32)
+    p = 1.0 / mean
+    return (1 + np.floor(np.log1p(-u) / np.log1p(-p))).astype(np.int32)

@@ -1,0 +1,144 @@
+"""People as typed, growable NumPy arrays (one slot per person, slot index = uid).
+
+Modules declare the columns they need (`Column`); the population grows them together.
+Every status change goes through `transition`, which counts flows and traces the people
+being followed, so stocks and flows stay consistent and `story(uid)` can narrate a life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .status import N_STATUS, Status
+
+
+@dataclass(frozen=True)
+class Column:
+    """A per-person state array: its dtype and the value new people start with."""
+
+    name: str
+    dtype: str
+    default: float | int | bool = 0
+
+
+CORE_COLUMNS = (
+    Column("status", "int8", int(Status.TRANSIT)),
+    Column("node", "int32", -1),  # current node, or the node being travelled to
+    Column("dest", "int32", -1),  # final node of the current journey
+    Column("ti_next", "int32", 0),  # day of the next scheduled action
+    Column("ti_created", "int32", 0),  # day the person entered the model
+    Column("country", "int8", -1),  # defending country faced, crossed into or held by
+)
+
+
+class Population:
+    """Fixed-capacity arrays that double when full; `n` people are in use."""
+
+    def __init__(self, columns: list[Column], capacity: int = 1024):
+        names = [c.name for c in columns]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"columns declared twice: {sorted(dupes)}")
+        self.columns = {c.name: c for c in columns}
+        self.capacity = max(int(capacity), 16)
+        self.n = 0
+        self._data = {
+            c.name: np.full(self.capacity, c.default, dtype=c.dtype) for c in columns
+        }
+        self.flows = np.zeros((N_STATUS, N_STATUS), dtype=np.int64)  # today's flows
+        self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+        self.traced: dict[int, list[tuple[int, str]]] = {}
+        self.day = 0
+
+    # -- column access -------------------------------------------------------------
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is not None and name in data:
+            return data[name][: self.n]
+        raise AttributeError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        """The live view of one column (length `n`)."""
+        return self._data[name][: self.n]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the person arrays (capacity included)."""
+        return sum(a.nbytes for a in self._data.values())
+
+    @property
+    def bytes_per_slot(self) -> int:
+        return sum(a.itemsize for a in self._data.values())
+
+    # -- growth --------------------------------------------------------------------
+    def reserve(self, capacity: int) -> None:
+        """Grow every column to at least `capacity` slots (amortised doubling)."""
+        if capacity <= self.capacity:
+            return
+        new_cap = max(capacity, 2 * self.capacity)
+        for name, arr in self._data.items():
+            col = self.columns[name]
+            grown = np.full(new_cap, col.default, dtype=arr.dtype)
+            grown[: self.n] = arr[: self.n]
+            self._data[name] = grown
+        self.capacity = new_cap
+
+    def add(self, count: int, **values) -> np.ndarray:
+        """Create `count` people; keyword arrays or scalars set their columns. Returns uids."""
+        count = int(count)
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        unknown = set(values) - set(self._data)
+        if unknown:
+            raise KeyError(f"unknown population columns: {sorted(unknown)}")
+        self.reserve(self.n + count)
+        start, stop = self.n, self.n + count
+        for name, value in values.items():
+            self._data[name][start:stop] = value
+        self._data["ti_created"][start:stop] = self.day
+        self.n = stop
+        uids = np.arange(start, stop, dtype=np.int64)
+        status = self._data["status"][start:stop]
+        self.created_today += np.bincount(status, minlength=N_STATUS)
+        self._trace(uids, "created as " + ", ".join(sorted(values)))
+        return uids
+
+    # -- status changes ------------------------------------------------------------
+    def transition(self, uids: np.ndarray, to: Status, why: str = "") -> None:
+        """Move `uids` to status `to`, counting the flow from each one's current status."""
+        if len(uids) == 0:
+            return
+        status = self._data["status"]
+        old = status[uids]
+        self.flows[:, int(to)] += np.bincount(old, minlength=N_STATUS)
+        status[uids] = int(to)
+        if self.traced:
+            self._trace(uids, f"{Status(int(to)).name.lower()}" + (f" ({why})" if why else ""))
+
+    def start_day(self, day: int) -> None:
+        """Reset today's flow counters."""
+        self.day = day
+        self.flows[:] = 0
+        self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+
+    def counts(self) -> np.ndarray:
+        """Number of people in each status now."""
+        return np.bincount(self.status, minlength=N_STATUS)
+
+    # -- tracing (debugging aid) ---------------------------------------------------
+    def trace(self, uids) -> None:
+        """Follow these people: every later status change of theirs is recorded."""
+        for uid in np.atleast_1d(uids):
+            self.traced.setdefault(int(uid), [])
+
+    def _trace(self, uids: np.ndarray, text: str) -> None:
+        if not self.traced:
+            return
+        for uid in np.intersect1d(uids, np.fromiter(self.traced, dtype=np.int64)):
+            self.traced[int(uid)].append((self.day, text))
+
+    def story(self, uid: int) -> list[tuple[int, str]]:
+        """The recorded history of one traced person: (day, what happened)."""
+        return list(self.traced.get(int(uid), []))

@@ -1,0 +1,157 @@
+"""The simulation: population, streams, modules and an inspectable loop of phases.
+
+`Sim` knows nothing about any scenario: it is handed a calendar, a graph, name indices,
+modules and the (opaque) scenario object modules read their parameters from.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .calendar import Calendar
+from .graph import Graph
+from .module import Module
+from .population import CORE_COLUMNS, Column, Population
+from .results import Results
+from .status import N_STATUS, Status
+from .streams import Streams
+
+
+@dataclass
+class Index:
+    """Name → array position, for everything the scenario names."""
+
+    node: dict[str, int] = field(default_factory=dict)
+    segment: dict[str, int] = field(default_factory=dict)
+    route: dict[str, int] = field(default_factory=dict)
+    defender: dict[str, int] = field(default_factory=dict)  # country code → defender number
+    shelter: dict[str, int] = field(default_factory=dict)  # shelter node id → shelter number
+    nationality: dict[str, int] = field(default_factory=dict)
+
+
+class ConservationError(AssertionError):
+    """People were created or lost outside the counted flows (a bug, not bad input)."""
+
+
+class Sim:
+    """One run. Build with modules, then `run()` (or `run(until=d)` and `run()` again)."""
+
+    def __init__(self, scenario: Any, calendar: Calendar, graph: Graph, index: Index,
+                 modules: list[Module], seed: int, capacity: int = 4096, check: bool = True,
+                 folder=None):
+        self.scenario = scenario
+        self.scenario_folder = folder  # where relative input paths are resolved
+        self.calendar = calendar
+        self.graph = graph
+        self.index = index
+        self.seed = int(seed)
+        self.streams = Streams(self.seed)
+        self.modules = {m.name: m for m in modules}
+        self.results = Results(calendar.n_days)
+        self.check = check
+        columns: list[Column] = list(CORE_COLUMNS)
+        for m in modules:
+            columns.extend(m.columns)
+        self.pop = Population(columns, capacity)
+        self.day = 0
+        self.wall_s = 0.0
+        self.status_counts = np.zeros((calendar.n_days, N_STATUS), dtype=np.int64)
+        self.flow_log = np.zeros((calendar.n_days, N_STATUS, N_STATUS), dtype=np.int64)
+        self.created_log = np.zeros((calendar.n_days, N_STATUS), dtype=np.int64)
+        self.today: dict[str, Any] = {}  # scratch shared between phases of one day
+        for m in modules:
+            m.init(self)
+        self.loop: list[tuple[str, Callable[[int], None]]] = []
+        for m in modules:
+            self.loop.extend(m.phases())
+        self.loop.sort(key=lambda p: PHASE_ORDER.index(p[0]) if p[0] in PHASE_ORDER else len(PHASE_ORDER))
+        self.events_applied: list[Any] = []
+        self.finalized = False
+
+    # -- wiring -----------------------------------------------------------------------
+    def module(self, name: str) -> Module:
+        return self.modules[name]
+
+    def apply_events(self, events: list) -> None:
+        """Apply timeline events to module arrays (once, before day 0)."""
+        for ev in sorted(events, key=lambda e: e.date):
+            ev.apply(self)
+            self.events_applied.append(ev)
+
+    def add_people(self, count: int, day: int, **values) -> np.ndarray:
+        """Create people and let every module initialise its columns for them."""
+        uids = self.pop.add(count, **values)
+        if uids.size:
+            for m in self.modules.values():
+                m.on_create(uids, day)
+        return uids
+
+    def describe_loop(self) -> str:
+        """The daily loop, one phase a line, in the order it runs."""
+        return "\n".join(f"{i + 1:2d}. {name}" for i, (name, _) in enumerate(self.loop))
+
+    # -- running ----------------------------------------------------------------------
+    def run(self, until: int | None = None, progress: Callable[[int], None] | None = None) -> Results:
+        """Run days up to `until` (exclusive; default the end). Resumable."""
+        stop = self.calendar.n_days if until is None else min(int(until), self.calendar.n_days)
+        t0 = time.perf_counter()
+        pop = self.pop
+        while self.day < stop:
+            day = self.day
+            before = pop.counts() if self.check else None
+            pop.start_day(day)
+            self.today = {}
+            for _, step in self.loop:
+                step(day)
+            counts = pop.counts()
+            self.status_counts[day] = counts
+            self.flow_log[day] = pop.flows
+            self.created_log[day] = pop.created_today
+            if self.check:
+                self._check_conservation(day, before, counts)
+            self.day += 1
+            if progress is not None:
+                progress(day)
+        self.wall_s += time.perf_counter() - t0
+        if self.day >= self.calendar.n_days and not self.finalized:
+            for m in self.modules.values():
+                m.finalize()
+            self.results.finalize()
+            self.finalized = True
+        return self.results
+
+    def _check_conservation(self, day: int, before: np.ndarray, after: np.ndarray) -> None:
+        flows = self.pop.flows
+        expected = before + self.pop.created_today + flows.sum(axis=0) - flows.sum(axis=1)
+        if not np.array_equal(expected, after):
+            diff = {Status(i).name: int(after[i] - expected[i]) for i in np.flatnonzero(after != expected)}
+            raise ConservationError(f"day {day}: stocks moved without a counted flow: {diff}")
+
+
+# The order phases run in each day (modules contribute phases by these names).
+PHASE_ORDER = [
+    "supply.arrive",
+    "movement.advance",
+    "transit.arrivals",
+    "returns.repatriate",
+    "orchestrator.plan",
+    "transit.dispatch",
+    "health.shelter",
+    "defenders.deploy",
+    "border.checkpoint",
+    "orchestrator.launch",
+    "border.resolve",
+    "orchestrator.coerce",
+    "orchestrator.learn",
+    "defenders.fatigue",
+    "onward.inland",
+    "reception.release",
+    "health.exposure",
+    "health.discharge",
+    "returns.voluntary",
+    "stocks.record",
+]

@@ -1,0 +1,1 @@
+"""Policies and events as small serialisable objects on a timeline (see library.py)."""

@@ -1,0 +1,219 @@
+"""The library of timeline verbs. Each edits the daily arrays of exactly one module."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from .base import Event
+
+
+class CloseCrossing(Event):
+    """Close an official crossing point (e.g. Kuźnica, 9 Nov 2021)."""
+
+    module = "border"
+    type: Literal["close_crossing"]
+    segment: str
+
+    def refs(self):
+        return [("segment", self.segment, "segment")]
+
+    def apply(self, sim):
+        sim.module("border").crossing_open[sim.index.segment[self.segment], self.span(sim)] = 0.0
+
+
+class OpenCrossing(CloseCrossing):
+    """Reopen an official crossing point."""
+
+    type: Literal["open_crossing"]
+
+    def apply(self, sim):
+        sim.module("border").crossing_open[sim.index.segment[self.segment], self.span(sim)] = 1.0
+
+
+class BuildBarrier(Event):
+    """Barrier of `barrier` type on `km` of each listed segment (all of it if km is omitted)."""
+
+    module = "border"
+    type: Literal["build_barrier"]
+    segments: list[str]
+    barrier: str
+    km: float | None = Field(None, ge=0)
+
+    def refs(self):
+        return [("segment", s, "segments") for s in self.segments] + [("barrier", self.barrier, "barrier")]
+
+    def apply(self, sim):
+        border = sim.module("border")
+        for seg in self.segments:
+            border.add_barrier(sim.index.segment[seg], self.date, self.barrier, self.km)
+
+
+class BanRoute(Event):
+    """Cut a share of the migrant seats on flight routes (airline or state bans)."""
+
+    module = "supply"
+    type: Literal["ban_route"]
+    routes: list[str]
+    share: float = Field(1.0, ge=0, le=1, description="Share of migrant seats removed.")
+
+    def refs(self):
+        return [("route", r, "routes") for r in self.routes]
+
+    def apply(self, sim):
+        supply = sim.module("supply")
+        for r in self.routes:
+            supply.seats[sim.index.route[r], self.span(sim)] *= 1.0 - self.share
+
+
+class SetRouteSeats(Event):
+    """Set the weekly seats of one route."""
+
+    module = "supply"
+    type: Literal["set_route_seats"]
+    route: str
+    weekly_seats: float = Field(ge=0)
+
+    def refs(self):
+        return [("route", self.route, "route")]
+
+    def apply(self, sim):
+        sim.module("supply").seats[sim.index.route[self.route], self.span(sim)] = self.weekly_seats
+
+
+class SetVisaFactor(Event):
+    """Change the share of would-be travellers who get a visa."""
+
+    module = "supply"
+    type: Literal["set_visa_factor"]
+    value: float = Field(ge=0, le=1)
+
+    def apply(self, sim):
+        sim.module("supply").visa[self.span(sim)] = self.value
+
+
+class DeployTroops(Event):
+    """Set the number of soldiers (and optionally border guards) a defender has at the border."""
+
+    module = "defenders"
+    type: Literal["deploy_troops"]
+    country: str
+    troops: float | None = Field(None, ge=0)
+    border_guards: float | None = Field(None, ge=0)
+
+    def refs(self):
+        return [("defender", self.country, "country")]
+
+    def apply(self, sim):
+        d = sim.module("defenders")
+        c = sim.index.defender[self.country]
+        if self.troops is not None:
+            d.troops[c, self.span(sim)] = self.troops
+        if self.border_guards is not None:
+            d.guards[c, self.span(sim)] = self.border_guards
+
+
+class SetPushback(Event):
+    """Set the share of intercepted people pushed back (pushback laws and regulations)."""
+
+    module = "defenders"
+    type: Literal["set_pushback"]
+    country: str
+    share: float = Field(ge=0, le=1)
+
+    def refs(self):
+        return [("defender", self.country, "country")]
+
+    def apply(self, sim):
+        sim.module("defenders").pushback[sim.index.defender[self.country], self.span(sim)] = self.share
+
+
+class SetReceptionCapacity(Event):
+    """Set the places in guarded centres."""
+
+    module = "defenders"
+    type: Literal["set_reception_capacity"]
+    country: str
+    capacity: float = Field(ge=0)
+
+    def refs(self):
+        return [("defender", self.country, "country")]
+
+    def apply(self, sim):
+        sim.module("defenders").reception_cap[sim.index.defender[self.country], self.span(sim)] = self.capacity
+
+
+class ExclusionZone(Event):
+    """State of emergency / exclusion zone: aid workers and journalists kept out."""
+
+    module = "health"
+    type: Literal["exclusion_zone"]
+    country: str
+    aid_access: float = Field(0.0, ge=0, le=1, description="Aid access left inside the zone.")
+
+    def refs(self):
+        return [("defender", self.country, "country")]
+
+    def apply(self, sim):
+        sim.module("health").aid[sim.index.defender[self.country], self.span(sim)] = self.aid_access
+
+
+class OpenAidAccess(ExclusionZone):
+    """Let aid workers and medics reach the border area."""
+
+    type: Literal["open_aid_access"]
+    aid_access: float = Field(1.0, ge=0, le=1)
+
+
+class OpenShelter(Event):
+    """Open (or resize) a shelter that takes people out of the zone."""
+
+    module = "health"
+    type: Literal["open_shelter"]
+    node: str
+    capacity: float = Field(ge=0)
+
+    def refs(self):
+        return [("shelter", self.node, "node")]
+
+    def apply(self, sim):
+        sim.module("health").shelter_cap[sim.index.shelter[self.node], self.span(sim)] = self.capacity
+
+
+class RepatriationFlight(Event):
+    """A repatriation flight from the capital home, with its seats."""
+
+    module = "returns"
+    type: Literal["repatriation_flight"]
+    seats: float = Field(ge=0)
+
+    def apply(self, sim):
+        day = sim.calendar.day(self.date)
+        if 0 <= day < sim.calendar.n_days:
+            sim.module("returns").repatriation_seats[day] += self.seats
+
+
+class Annotation(Event):
+    """A dated fact with no mechanism (sanctions, threats, talks), shown on plots."""
+
+    module = ""
+    type: Literal["annotation"]
+
+    def apply(self, sim):
+        return None
+
+
+AnyEvent = Annotated[
+    Union[
+        CloseCrossing, OpenCrossing, BuildBarrier, BanRoute, SetRouteSeats, SetVisaFactor,
+        DeployTroops, SetPushback, SetReceptionCapacity, ExclusionZone, OpenAidAccess,
+        OpenShelter, RepatriationFlight, Annotation,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES = {
+    cls.model_fields["type"].annotation.__args__[0]: cls
+    for cls in AnyEvent.__origin__.__args__
+}

@@ -1,0 +1,1 @@
+"""The mechanisms of MODEL.md, one module each."""

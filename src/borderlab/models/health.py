@@ -1,0 +1,169 @@
+"""Health: an exposure reserve depleted by cold, wet, hunger and time outdoors.
+
+Each person has a reserve h (1 healthy, 0 dead). Per day outdoors at a node with exposure e:
+    h ← min(1, h − e · L(T) · (1 + hunger_per_day · days_in_zone) · v + aid_restore · access)
+    L(T) = base_loss + cold_loss_at_0c · exp(−T / e_fold_c)
+v = vulnerable_mult for vulnerable people; T the day's minimum temperature; e_fold_c = 12.7
+°C from Tikuisis (1995): predicted survival 9 h at 0 °C vs 4.1 h at −10 °C (a factor 2.2
+per 10 °C). The scale (cold_loss_at_0c) is calibrated: clothed people who move, make fires
+and get some help survive days, not hours. Below `hospital_threshold` a person is found
+and hospitalised with daily chance find_prob · access; at h ≤ 0 they die. Shelters take
+people out of the zone and stop the loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import kernels
+from ..engine.module import Module
+from ..engine.population import Column
+from ..engine.status import Status
+from .temperature import daily_temperature
+
+
+class Health(Module):
+    name = "health"
+    columns = (
+        Column("health", "float32", 1.0),
+        Column("days_in_zone", "int16", 0),
+    )
+
+    def init(self, sim):
+        super().init(sim)
+        sc, cal, g = sim.scenario, sim.calendar, sim.graph
+        hu = sc.humanitarian
+        ex = hu.exposure
+        self.temperature = daily_temperature(hu.temperature, cal, sim.streams["health.temperature"],
+                                             sim.scenario_folder)
+        self.loss = float(ex.base_loss) + float(ex.cold_loss_at_0c) * np.exp(-self.temperature / float(ex.e_fold_c))
+        self.hunger = float(ex.hunger_per_day)
+        self.vuln_mult = float(ex.vulnerable_mult)
+        self.aid_restore = float(ex.aid_restore)
+        self.threshold = float(ex.hospital_threshold)
+        self.find_prob = float(ex.find_prob)
+        self.hospital_days = float(ex.hospital_days)
+        self.defenders = [c.code for c in sc.countries if c.role == "defender"]
+        by_code = {d.country: d for d in sc.defenders}
+        self.aid = np.array([cal.step([(p.date, p.value) for p in by_code[c].aid_access.points],
+                                      before=by_code[c].aid_access.value) for c in self.defenders]).reshape(len(self.defenders), cal.n_days)
+        self.shelters = hu.shelters
+        self.shelter_node = np.array([sim.index.node[s.node] for s in hu.shelters], dtype=np.int32)
+        self.shelter_from = [np.array([sim.index.node[z] for z in s.draws_from], dtype=np.int32) for s in hu.shelters]
+        self.shelter_cap = np.array([cal.step([(p.date, p.value) for p in s.capacity.points], before=s.capacity.value)
+                                     for s in hu.shelters]).reshape(len(hu.shelters), cal.n_days)
+        for k, s in enumerate(hu.shelters):
+            sim.index.shelter[s.node] = k
+        self.exposure = g.exposure.copy()
+        self.capital = int(g.of_type("capital")[0]) if g.of_type("capital").size else -1
+        self.staging_of = None
+        nd = len(self.defenders)
+        res = sim.results
+        scopes = self.defenders + [self.orch_code()]
+        self.scopes = scopes
+        res.define("new_hospitalised", scopes, "flow", "People hospitalised (found in need of care).")
+        res.define("new_deaths", scopes, "flow", "Deaths from exposure, by the border they were at.")
+        res.define("person_days_below_0c", scopes, "flow", "People outdoors on a day with a minimum below 0 °C.")
+        res.define("mean_health_zone", self.defenders, "ratio", "Mean exposure reserve of people in the zone facing each country.")
+        res.define("temperature_c", ["all"], "ratio", "Daily minimum temperature used (°C).", total=False)
+        res.define("n_sheltered", [s.node for s in hu.shelters] or ["none"], "stock", "People in each shelter.")
+        self.nd = nd
+
+    def orch_code(self) -> str:
+        return next((c.code for c in self.sim.scenario.countries if c.role == "orchestrator"), "BY")
+
+    def phases(self):
+        return [("health.shelter", self.shelter), ("health.exposure", self.expose), ("health.discharge", self.discharge)]
+
+    def _scope(self, country: np.ndarray) -> np.ndarray:
+        """Scope row per person: their defending country, or the orchestrator's (last row)."""
+        return np.where(country >= 0, country, self.nd)
+
+    # -- shelters ----------------------------------------------------------------------------
+    def shelter(self, day: int) -> None:
+        sim, pop = self.sim, self.sim.pop
+        if not len(self.shelters):
+            return
+        movement = sim.module("movement")
+        sheltered = np.zeros(len(self.shelters))
+        for k in range(len(self.shelters)):
+            node = self.shelter_node[k]
+            inside = np.flatnonzero((pop.status == Status.STAGING) & (pop.node == node))
+            cap = int(self.shelter_cap[k, day])
+            if inside.size > cap:  # shelter shrinks or closes: people go back to the capital
+                out = inside[cap:]
+                if self.capital >= 0:
+                    movement.depart(out, self.capital, day, why="shelter closed")
+                inside = inside[:cap]
+            room = cap - inside.size
+            if room > 0:
+                cand = np.flatnonzero((pop.status == Status.ZONE) & np.isin(pop.node, self.shelter_from[k]))
+                if cand.size:
+                    take = cand[np.argsort(pop.health[cand], kind="stable")[:room]]
+                    movement.depart(take, node, day, why="moved into a shelter")
+                    pop.country[take] = -1
+            sheltered[k] = inside.size
+        sim.results.rec("n_sheltered", day, sheltered)
+
+    # -- exposure, hospital, death --------------------------------------------------------------
+    def expose(self, day: int) -> None:
+        sim, pop = self.sim, self.sim.pop
+        status = pop.status
+        outdoors = np.flatnonzero((status == Status.ZONE) | (status == Status.INTERIOR) | (status == Status.STAGING))
+        res = sim.results
+        res.rec("temperature_c", day, self.temperature[day])
+        ns = self.nd + 1
+        if outdoors.size == 0:
+            res.rec("mean_health_zone", day, np.zeros(self.nd))
+            return
+        exposure = self.exposure.copy()
+        if len(self.shelters):
+            open_ = self.shelter_cap[:, day] > 0
+            exposure[self.shelter_node[open_]] = 0.0
+        country = pop.country[outdoors]
+        in_eu = (status[outdoors] != Status.STAGING) & (country >= 0)
+        access = np.where(in_eu, self.aid[np.maximum(country, 0), day], 0.0)
+        restore = self.aid_restore * access
+        zone = outdoors[status[outdoors] == Status.ZONE]
+        pop.days_in_zone[zone] += 1
+        kernels.deplete_health(outdoors, pop.health, pop.vulnerable, pop.days_in_zone, self.loss[day],
+                               exposure, pop.node, self.vuln_mult, self.hunger, restore)
+        scope = self._scope(country)
+        exposed = exposure[pop.node[outdoors]] > 0
+        if self.temperature[day] < 0:
+            res.rec("person_days_below_0c", day, np.bincount(scope[exposed], minlength=ns))
+        h = pop.health[outdoors]
+        dead = h <= 0.0
+        if dead.any():
+            who = outdoors[dead]
+            pop.transition(who, Status.DEAD, "died of exposure")
+            res.rec("new_deaths", day, np.bincount(scope[dead], minlength=ns))
+        need = ~dead & (h < self.threshold)
+        if need.any():
+            cand = outdoors[need]
+            p = self.find_prob * np.maximum(access[need], 0.0)
+            found = sim.streams["health.found"].uniform(day, cand) < p
+            who = cand[found]
+            if who.size:
+                pop.transition(who, Status.HOSPITAL, "found and hospitalised")
+                pop.ti_next[who] = day + self.geometric_days("health.hospital_days", day, who, self.hospital_days)
+                res.rec("new_hospitalised", day, np.bincount(scope[need][found], minlength=ns))
+        zs = status[outdoors] == Status.ZONE
+        zc = country[zs]
+        sums = np.bincount(zc[zc >= 0], weights=h[zs][zc >= 0], minlength=self.nd)
+        cnt = np.bincount(zc[zc >= 0], minlength=self.nd)
+        res.rec("mean_health_zone", day, np.divide(sums, cnt, out=np.zeros(self.nd), where=cnt > 0))
+
+    def discharge(self, day: int) -> None:
+        """After hospital, people found on the defenders' side enter detention."""
+        sim, pop = self.sim, self.sim.pop
+        hosp = np.flatnonzero(pop.status == Status.HOSPITAL)
+        due = hosp[pop.ti_next[hosp] <= day]
+        if due.size == 0:
+            return
+        pop.health[due] = 1.0
+        c = pop.country[due]
+        overflow = sim.module("reception").detain(due, c, pop.node[due], day)
+        if overflow.size:
+            # no place in detention: released inland and moving on
+            sim.module("onward").enter(overflow, pop.country[overflow], pop.node[overflow], day)

@@ -1,0 +1,217 @@
+"""Tactics (orchestrator, part 2): who is sent to cross, where, in what groups; coercion.
+
+- siege: groups of 5–7 spread over every segment of the zone at once (weights ∝ length);
+- mass: everyone sent to one target segment (often a crossing point) in large groups;
+- adaptive: like siege, but pressure shifts towards segments and countries where crossings
+  succeeded recently: weight × exp(learning_rate × success), success an EWMA of the share of
+  attempters who got across (a softmax bandit).
+- coercion: people who failed are kept in the zone with probability `coercion`; the rest are
+  taken back to staging and re-planned (so adaptive weights move them between countries).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.module import Module
+from ..engine.population import Column
+from ..engine.status import Status
+
+TACTICS = ("siege", "mass", "adaptive")
+
+
+class Orchestrator(Module):
+    name = "orchestrator"
+    columns = (
+        Column("n_attempts", "int16", 0),
+        Column("segment", "int16", -1),  # segment of the last attempt
+        Column("group", "int32", -1),  # group of the last attempt
+        Column("trained", "bool", False),  # contested variant, off by default
+    )
+
+    def init(self, sim):
+        super().init(sim)
+        sc, cal = sim.scenario, sim.calendar
+        o = sc.orchestrator
+        self.defenders = [c.code for c in sc.countries if c.role == "defender"]
+        nd = len(self.defenders)
+        self.phase_of_day = np.full(cal.n_days, -1, dtype=np.int32)
+        self.phases_ = o.tactics
+        self.base_weights = np.zeros((len(o.tactics), nd))
+        for k, ph in enumerate(o.tactics):
+            lo = cal.clip(cal.day(ph.start))
+            hi = cal.n_days if ph.end is None else cal.clip(cal.day(ph.end) + 1)
+            self.phase_of_day[lo:hi] = k  # later phases override earlier ones
+            for code, w in ph.countries.items():
+                self.base_weights[k, self.defenders.index(code)] = w
+        self.coercion = float(o.coercion)
+        self.retry_days = float(o.retry_days)
+        self.beta = float(o.learning_rate)
+        self.alpha = 1.0 / max(float(o.memory_days), 1.0)
+        self.trained_on = o.trained_groups.enabled
+        self.trained_share = float(o.trained_groups.share)
+        self.trained_mult = float(o.trained_groups.detection_mult)
+        # geography of attempts
+        segs = sc.segments
+        self.seg_zone = np.array([sim.index.node[s.zone] for s in segs], dtype=np.int32)
+        self.seg_country = np.array([self.defenders.index(s.country) for s in segs], dtype=np.int32)
+        self.seg_length = np.array([float(s.length_km) for s in segs])
+        self.seg_success = np.full(len(segs), 0.5)
+        self.country_success = np.full(nd, 0.5)
+        self.next_group = 0
+        sim.results.define("orchestrator_weight", self.defenders, "ratio",
+                           "Share of the orchestrator's pressure aimed at each country today.")
+
+    def phases(self):
+        return [("orchestrator.plan", self.plan), ("orchestrator.launch", self.launch),
+                ("orchestrator.coerce", self.coerce), ("orchestrator.learn", self.learn)]
+
+    def on_create(self, uids, day):
+        if self.trained_on:
+            u = self.sim.streams["orchestrator.trained"].uniform(0, uids)
+            self.sim.pop.trained[uids] = u < self.trained_share
+
+    # -- today's plan -----------------------------------------------------------------
+    def phase(self, day: int):
+        k = self.phase_of_day[day]
+        return None if k < 0 else self.phases_[k]
+
+    def country_weights(self, day: int) -> np.ndarray:
+        k = self.phase_of_day[day]
+        if k < 0:
+            return np.zeros(len(self.defenders))
+        w = self.base_weights[k].copy()
+        if self.phases_[k].tactic == "adaptive" and self.beta > 0:
+            w *= np.exp(self.beta * (self.country_success - self.country_success.max()))
+        s = w.sum()
+        return w / s if s > 0 else w
+
+    def zone_weights(self, day, zones, zone_country, zone_weight) -> np.ndarray:
+        """Weight of each border zone as a destination for people released today."""
+        ph = self.phase(day)
+        if ph is None:
+            return np.zeros(len(zones))
+        if ph.tactic == "mass":
+            target_zone = self.seg_zone[self.sim.index.segment[ph.target_segment]]
+            return (zones == target_zone).astype(float)
+        cw = self.country_weights(day)
+        out = np.zeros(len(zones))
+        for c in range(len(cw)):
+            m = zone_country == c
+            tot = zone_weight[m].sum()
+            if tot > 0:
+                out[m] = cw[c] * zone_weight[m] / tot
+        return out
+
+    def plan(self, day: int) -> None:
+        self.sim.results.rec("orchestrator_weight", day, self.country_weights(day))
+
+    # -- sending groups -----------------------------------------------------------------
+    def launch(self, day: int) -> None:
+        """Form today's groups from people ready in the zone and give each a segment."""
+        sim, pop = self.sim, self.sim.pop
+        ph = self.phase(day)
+        sim.today["attempts"] = None
+        if ph is None:
+            return
+        ready = np.flatnonzero((pop.status == Status.ZONE) & (pop.ti_next <= day))
+        if ready.size == 0:
+            return
+        go = sim.streams["orchestrator.launch"].uniform(day, ready) < float(ph.intensity)
+        ready = ready[go]
+        if ready.size == 0:
+            return
+        order = np.argsort(sim.streams["orchestrator.shuffle"].uniform(day, ready), kind="stable")
+        ready = ready[order]
+        zone_of = pop.node[ready]
+        target_seg = sim.index.segment[ph.target_segment] if ph.tactic == "mass" else -1
+        members, gseg, gsize = [], [], []
+        for z in np.unique(zone_of):
+            people = ready[zone_of == z]
+            segs = np.flatnonzero(self.seg_zone == z)
+            if segs.size == 0:
+                continue
+            if target_seg >= 0 and self.seg_zone[target_seg] == z:
+                w = (segs == target_seg).astype(float)
+            else:
+                w = self.seg_length[segs].copy()
+                if ph.tactic == "adaptive" and self.beta > 0:
+                    w *= np.exp(self.beta * (self.seg_success[segs] - self.seg_success[segs].max()))
+            rng = sim.streams[f"orchestrator.groups.{sim.graph.ids[z]}"].generator(day)
+            lo, hi = ph.group_size.min, ph.group_size.max
+            sizes = rng.integers(lo, hi + 1, size=people.size // lo + 1)
+            cuts = np.cumsum(sizes)
+            n_groups = int(np.searchsorted(cuts, people.size, side="left")) + 1
+            bounds = np.minimum(np.concatenate([[0], cuts[:n_groups]]), people.size)
+            sizes = np.diff(bounds)
+            sizes = sizes[sizes > 0]
+            choice = rng.choice(segs.size, size=sizes.size, p=w / w.sum())
+            members.append(people)
+            gseg.append(segs[choice])
+            gsize.append(sizes)
+        if not members:
+            return
+        uids = np.concatenate(members)
+        group_size = np.concatenate(gsize).astype(np.int64)
+        group_seg = np.concatenate(gseg).astype(np.int64)
+        group_of = np.repeat(np.arange(group_size.size), group_size)
+        lead = uids[np.concatenate([[0], np.cumsum(group_size)[:-1]])]
+        gid = self.next_group + np.arange(group_size.size)
+        self.next_group += group_size.size
+        pop.group[uids] = gid[group_of]
+        pop.segment[uids] = group_seg[group_of]
+        pop.n_attempts[uids] += 1
+        trained = np.zeros(group_size.size, dtype=bool)
+        if self.trained_on:
+            np.logical_or.at(trained, group_of, pop.trained[uids])
+        sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead,
+                                         float(ph.assistance), np.where(trained, self.trained_mult, 1.0))
+
+    # -- after the border ------------------------------------------------------------------
+    def coerce(self, day: int) -> None:
+        """Failed attempters: kept in the zone (retry later) or taken back to staging."""
+        sim, pop = self.sim, self.sim.pop
+        back = sim.today.get("back_in_zone")
+        if back is None or back.size == 0:
+            return
+        kept = sim.streams["orchestrator.coercion"].uniform(day, back) < self.coercion
+        stay, leave = back[kept], back[~kept]
+        pop.ti_next[stay] = day + self.geometric_days("orchestrator.retry", day, stay, self.retry_days)
+        if leave.size:
+            staging = sim.module("transit").staging_of[pop.node[leave]]
+            has = staging >= 0
+            pop.target[leave[has]] = -1
+            pop.country[leave[has]] = -1
+            sim.module("movement").depart(leave[has], staging[has], day, why="taken back to staging")
+            rest = leave[~has]
+            pop.ti_next[rest] = day + self.geometric_days("orchestrator.retry", day, rest, self.retry_days)
+
+    def learn(self, day: int) -> None:
+        """Update the success memory from today's outcomes (used by the adaptive tactic)."""
+        out = self.sim.today.get("outcome")
+        if out is None:
+            return
+        tried, crossed = out
+        a = self.alpha
+        m = tried > 0
+        self.seg_success[m] = (1 - a) * self.seg_success[m] + a * crossed[m] / tried[m]
+        nd = len(self.defenders)
+        ct = np.bincount(self.seg_country, weights=tried, minlength=nd)
+        cc = np.bincount(self.seg_country, weights=crossed, minlength=nd)
+        m = ct > 0
+        self.country_success[m] = (1 - a) * self.country_success[m] + a * cc[m] / ct[m]
+
+
+class Attempts:
+    """Today's crossing attempts: people, their groups, each group's segment and size."""
+
+    __slots__ = ("uids", "group_of", "group_seg", "group_size", "lead", "assistance", "detect_mult")
+
+    def __init__(self, uids, group_of, group_seg, group_size, lead, assistance, detect_mult):
+        self.uids = uids
+        self.group_of = group_of
+        self.group_seg = group_seg
+        self.group_size = group_size
+        self.lead = lead
+        self.assistance = assistance
+        self.detect_mult = detect_mult

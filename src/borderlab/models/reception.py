@@ -1,0 +1,70 @@
+"""Detention and reception: guarded centres with a capacity, then asylum or moving on.
+
+Detained people stay a geometric number of days (mean `detention_days`); on release a
+share `abscond_share` moves on towards the destination, the rest stay in reception
+(asylum procedure, absorbing within the simulated period).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.module import Module
+from ..engine.status import Status
+
+
+class Reception(Module):
+    name = "reception"
+
+    def init(self, sim):
+        super().init(sim)
+        self.defenders = [c.code for c in sim.scenario.countries if c.role == "defender"]
+        by_code = {d.country: d for d in sim.scenario.defenders}
+        spec = [by_code[c] for c in self.defenders]
+        self.detention_days = np.array([float(d.detention_days) for d in spec])
+        self.abscond = np.array([float(d.abscond_share) for d in spec])
+        self.n_detained = np.zeros(len(spec), dtype=np.int64)
+        self.destination = sim.index.node[sim.scenario.onward.destination]
+        res = sim.results
+        res.define("new_absconded", self.defenders, "flow", "Released detainees who move on towards the destination.")
+
+    def phases(self):
+        return [("reception.release", self.release)]
+
+    def detain(self, uids: np.ndarray, country: np.ndarray, node: np.ndarray, day: int) -> np.ndarray:
+        """Detain whom capacity allows, in order; return the uids that did not fit."""
+        if uids.size == 0:
+            return uids
+        dfd = self.sim.module("defenders")
+        pop = self.sim.pop
+        admitted = np.zeros(uids.size, dtype=bool)
+        for c in np.unique(country):
+            m = np.flatnonzero(country == c)
+            free = int(max(0.0, np.floor(dfd.reception_cap[c, day]) - self.n_detained[c]))
+            admitted[m[:free]] = True
+            self.n_detained[c] += min(free, m.size)
+        a = uids[admitted]
+        if a.size:
+            pop.transition(a, Status.DETAINED, "detained")
+            pop.country[a] = country[admitted]
+            pop.node[a] = node[admitted] if np.ndim(node) else node
+            for c in np.unique(country[admitted]):
+                m = a[country[admitted] == c]
+                pop.ti_next[m] = day + self.geometric_days("reception.detention", day, m, self.detention_days[c])
+        return uids[~admitted]
+
+    def release(self, day: int) -> None:
+        sim, pop = self.sim, self.sim.pop
+        due = np.flatnonzero((pop.status == Status.DETAINED) & (pop.ti_next <= day))
+        nd = len(self.defenders)
+        absconded = np.zeros(nd)
+        if due.size:
+            c = pop.country[due]
+            self.n_detained -= np.bincount(c, minlength=nd)
+            go = sim.streams["reception.abscond"].uniform(day, due) < self.abscond[c]
+            stay = due[~go]
+            pop.transition(stay, Status.RECEPTION, "released into reception")
+            leave = due[go]
+            sim.module("movement").depart(leave, self.destination, day, why="absconded towards the destination")
+            absconded = np.bincount(c[go], minlength=nd).astype(float)
+        sim.results.rec("new_absconded", day, absconded)

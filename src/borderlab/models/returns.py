@@ -1,0 +1,73 @@
+"""Returns: repatriation flights with dates and seats, and voluntary return.
+
+A flight takes its seats from people in the capital and at staging (shelters included),
+longest-stranded first, optionally only one nationality. Voluntary return: daily chance
+min(max_rate, base_rate + per_day · days since arrival), times zone_factor in the zone
+(the orchestrator keeps people there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.module import Module
+from ..engine.status import Status
+
+
+class Returns(Module):
+    name = "returns"
+
+    def init(self, sim):
+        super().init(sim)
+        sc = sim.scenario
+        self.repatriation_seats = np.zeros(sim.calendar.n_days)
+        v = sc.returns.voluntary
+        self.base = float(v.base_rate)
+        self.per_day = float(v.per_day)
+        self.max_rate = float(v.max_rate)
+        self.zone_factor = float(v.zone_factor)
+        self.home = sim.index.node[sc.returns.home]
+        res = sim.results
+        res.define("new_repatriated", ["all"], "flow", "People flown home on repatriation flights.", total=False)
+        res.define("new_voluntary_returns", ["all"], "flow", "People who gave up and went home.", total=False)
+        res.define("new_returns", ["all"], "flow", "All returns home (repatriation + voluntary).", total=False)
+
+    def phases(self):
+        return [("returns.repatriate", self.repatriate), ("returns.voluntary", self.voluntary)]
+
+    def _go_home(self, uids, why):
+        pop = self.sim.pop
+        pop.transition(uids, Status.RETURNED, why)
+        pop.node[uids] = self.home
+        pop.dest[uids] = self.home
+
+    def repatriate(self, day: int) -> None:
+        seats = int(self.repatriation_seats[day])
+        n = 0
+        if seats > 0:
+            pop = self.sim.pop
+            st = pop.status
+            cand = np.flatnonzero((st == Status.CAPITAL) | (st == Status.STAGING))
+            if cand.size:
+                order = np.argsort(pop.ti_created[cand], kind="stable")
+                take = cand[order[:seats]]
+                self._go_home(take, "repatriation flight")
+                n = take.size
+        self.sim.results.rec("new_repatriated", day, n)
+        self.sim.today["repatriated"] = n
+
+    def voluntary(self, day: int) -> None:
+        pop = self.sim.pop
+        st = pop.status
+        cand = np.flatnonzero((st == Status.CAPITAL) | (st == Status.STAGING) | (st == Status.ZONE))
+        n = 0
+        if cand.size:
+            days = day - pop.ti_created[cand]
+            rate = np.minimum(self.max_rate, self.base + self.per_day * days)
+            rate = np.where(st[cand] == Status.ZONE, rate * self.zone_factor, rate)
+            go = self.sim.streams["returns.voluntary"].uniform(day, cand) < rate
+            self._go_home(cand[go], "gave up and went home")
+            n = int(go.sum())
+        res = self.sim.results
+        res.rec("new_voluntary_returns", day, n)
+        res.rec("new_returns", day, n + self.sim.today.get("repatriated", 0))

@@ -1,0 +1,1 @@
+"""Scenario files: the schema, the YAML loader with line numbers, overrides, built-ins."""
