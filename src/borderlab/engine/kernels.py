@@ -22,12 +22,6 @@ def _mix64(z):
 
 
 @nb.njit(cache=True)
-def mix_key(key, counter):
-    """Derive a new 64-bit key from a key and a counter (e.g. the day)."""
-    return _mix64(np.uint64(key) + (np.uint64(counter) + np.uint64(1)) * GOLDEN)
-
-
-@nb.njit(cache=True)
 def hashed_uniforms(key, ids, out):
     """out[i] = uniform in [0, 1) determined only by (key, ids[i]).
 
@@ -87,3 +81,53 @@ def deplete_health(ids, health, vulnerable, days_in_zone, loss_today, node_expos
         if h > 1.0:
             h = 1.0
         health[i] = h
+
+
+@nb.njit(cache=True)
+def poisson_from_uniforms(u, lam, out):
+    """Poisson draws by inverse transform, one uniform per draw (counter-based friendly).
+
+    For large means the draw is split into pieces of mean ≤ 500 (a sum of independent
+    Poissons is Poisson), each using its own uniform from `u[i, piece]`.
+    """
+    for i in range(lam.shape[0]):
+        total = 0
+        mean = lam[i]
+        if mean > 0.0:
+            pieces = int(np.ceil(mean / 500.0))
+            m = mean / pieces
+            for k in range(pieces):
+                target = u[i, k]
+                p = np.exp(-m)
+                cdf = p
+                x = 0
+                while target > cdf and x < 100000:
+                    x += 1
+                    p *= m / x
+                    cdf += p
+                    if p < 1e-300 and x > m:
+                        break
+                total += x
+        out[i] = total
+
+
+@nb.njit(cache=True)
+def classify_attempts(group_of, answered, detected, hold, stop_frac, passability, u_stop):
+    """Per person: 0 intercepted, 1 held at the line in sight, 2 held unseen, 3 crossed seen,
+    4 crossed unseen — from group outcomes and one uniform per person."""
+    n = group_of.shape[0]
+    code = np.empty(n, dtype=np.int8)
+    for j in range(n):
+        g = group_of[j]
+        u = u_stop[j]
+        h = hold[j]
+        if answered[g]:
+            if u < 1.0 - (1.0 - stop_frac[g]) * (1.0 - h):
+                code[j] = 0
+            else:
+                code[j] = 3
+        elif detected[g]:
+            code[j] = 1 if u < h else 3
+        else:
+            code[j] = 2 if u < 1.0 - (1.0 - h) * passability[j] else 4
+    return code

@@ -69,6 +69,8 @@ class Sim:
         for m in modules:
             self.loop.extend(m.phases())
         self.loop.sort(key=lambda p: PHASE_ORDER.index(p[0]) if p[0] in PHASE_ORDER else len(PHASE_ORDER))
+        self.phase_seconds = {name: 0.0 for name, _ in self.loop}  # filled when timing=True
+        self.timing = False
         self.events_applied: list[Any] = []
         self.finalized = False
 
@@ -105,8 +107,14 @@ class Sim:
             before = pop.counts() if self.check else None
             pop.start_day(day)
             self.today = {}
-            for _, step in self.loop:
-                step(day)
+            if self.timing:
+                for name, step in self.loop:
+                    t = time.perf_counter()
+                    step(day)
+                    self.phase_seconds[name] += time.perf_counter() - t
+            else:
+                for _, step in self.loop:
+                    step(day)
             counts = pop.counts()
             self.status_counts[day] = counts
             self.flow_log[day] = pop.flows

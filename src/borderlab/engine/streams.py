@@ -15,6 +15,12 @@ import numpy as np
 from . import kernels
 
 
+def stable_id(name: str) -> int:
+    """A 46-bit id for a named thing (route, zone), stable across runs and list orders."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & ((1 << 46) - 1)
+
+
 def _name_key(seed: int, name: str) -> int:
     digest = hashlib.blake2b(f"{int(seed)}/{name}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
@@ -28,17 +34,33 @@ class Stream:
         self.name = name
         self.key = _name_key(seed, name)
         self.n_calls = 0
+        self._day = None
+        self._day_key = np.uint64(0)
 
-    def day_key(self, day: int) -> int:
-        return int(kernels.mix_key(np_u64(self.key), np_u64(day)))
+    def day_key(self, day: int) -> np.uint64:
+        if day != self._day:
+            self._day = day
+            self._day_key = np.uint64(_mix64_py(self.key + (int(day) + 1) * _GOLDEN))
+        return self._day_key
 
     def uniform(self, day: int, ids: np.ndarray) -> np.ndarray:
         """One uniform in [0, 1) per id, fixed by (seed, stream name, day, id)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         out = np.empty(ids.shape[0], dtype=np.float64)
         if ids.shape[0]:
-            kernels.hashed_uniforms(np_u64(self.day_key(day)), ids, out)
+            kernels.hashed_uniforms(self.day_key(day), ids, out)
         self.n_calls += 1
+        return out
+
+    def poisson(self, day: int, ids: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """One Poisson draw per id with mean `lam` (exact inverse transform on hashed uniforms)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        lam = np.ascontiguousarray(lam, dtype=np.float64)
+        pieces = max(1, int(np.ceil(lam.max() / 500.0))) if lam.size else 1
+        u = self.uniform(day, (ids[:, None] * 1024 + np.arange(pieces)[None, :]).reshape(-1)).reshape(ids.size, pieces)
+        out = np.zeros(ids.size, dtype=np.int64)
+        if ids.size:
+            kernels.poisson_from_uniforms(u, lam, out)
         return out
 
     def generator(self, day: int) -> np.random.Generator:
@@ -47,8 +69,16 @@ class Stream:
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.key, int(day)])))
 
 
-def np_u64(x: int) -> np.uint64:
-    return np.uint64(int(x) & 0xFFFFFFFFFFFFFFFF)
+_MASK = 0xFFFFFFFFFFFFFFFF
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix64_py(z: int) -> int:
+    """SplitMix64 finaliser in Python ints (same as kernels._mix64), for per-day keys."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
 
 
 class Streams:

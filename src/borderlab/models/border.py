@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import kernels
 from ..engine.module import Module
 from ..engine.status import Status
+from ..engine.streams import stable_id
+
+# per-person outcome codes of kernels.classify_attempts
+INTERCEPTED, HELD_SEEN, HELD_UNSEEN, CROSSED_SEEN, CROSSED_UNSEEN = range(5)
 
 SEGMENT_FLOWS = {
     "new_attempts_all": "Person-attempts made, seen or not (model only; no one counts these).",
@@ -44,6 +49,7 @@ class Border(Module):
         self.defenders = [c.code for c in sc.countries if c.role == "defender"]
         ns, nt = len(segs), cal.n_days
         self.seg_ids = [s.id for s in segs]
+        self.seg_keys = np.array([stable_id(i) for i in self.seg_ids], dtype=np.int64)
         self.seg_country = np.array([self.defenders.index(s.country) for s in segs], dtype=np.int64)
         self.length = np.array([float(s.length_km) for s in segs])
         self.visibility = np.array([float(sc.terrains[s.terrain].visibility) for s in segs])
@@ -151,7 +157,7 @@ class Border(Module):
         detected = sim.streams["border.detect"].uniform(day, lead) < -np.expm1(-lam)
         # response capacity, per segment: answered in a random order up to capacity
         cap = dfd.seg_capacity
-        cap_int = np.floor(cap) + (sim.streams["border.capacity"].generator(day).random(ns) < cap - np.floor(cap))
+        cap_int = np.floor(cap) + (sim.streams["border.capacity"].uniform(day, self.seg_keys) < cap - np.floor(cap))
         answered = np.zeros(seg.size, dtype=bool)
         idx = np.flatnonzero(detected)
         if idx.size:
@@ -167,14 +173,14 @@ class Border(Module):
         pseg = seg[g]
         pc = self.seg_country[pseg]
         hold = self.hold_today(day)[pseg] * (1.0 - att.assistance)
-        u = sim.streams["border.stop"].uniform(day, uids)
-        stop_frac = np.minimum(1.0, dfd.seg_guards[seg] * dfd.stop_per_guard[c] / size)[g]
-        p_ans, p_det = answered[g], detected[g]
-        intercepted = p_ans & (u < 1.0 - (1.0 - stop_frac) * (1.0 - hold))
-        seen_held = p_det & ~p_ans & (u < hold)
-        unseen_blocked = ~p_det & (u < 1.0 - (1.0 - hold) * self.passability[pseg])
-        crossed_seen = p_det & ~intercepted & ~seen_held
-        crossed_unseen = ~p_det & ~unseen_blocked
+        stop_frac = np.minimum(1.0, dfd.seg_guards[seg] * dfd.stop_per_guard[c] / size)
+        code = kernels.classify_attempts(g, answered, detected, hold, stop_frac, self.passability[pseg],
+                                         sim.streams["border.stop"].uniform(day, uids))
+        intercepted = code == INTERCEPTED
+        seen_held = code == HELD_SEEN
+        unseen_blocked = code == HELD_UNSEEN
+        crossed_seen = code == CROSSED_SEEN
+        crossed_unseen = code == CROSSED_UNSEEN
         # outcome of interception: pushback or detention (capacity permitting)
         ic = np.flatnonzero(intercepted)
         share = dfd.pushback[pc[ic], day] * np.where(pop.vulnerable[uids[ic]], dfd.vuln_factor[pc[ic]], 1.0)

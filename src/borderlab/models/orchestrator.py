@@ -59,8 +59,18 @@ class Orchestrator(Module):
         self.seg_success = np.full(len(segs), 0.5)
         self.country_success = np.full(nd, 0.5)
         self.next_group = 0
+        self._streams: dict[int, tuple] = {}
+        self._weights_day = -1
         sim.results.define("orchestrator_weight", self.defenders, "ratio",
                            "Share of the orchestrator's pressure aimed at each country today.")
+
+    def _zone_streams(self, z: int):
+        """Named streams for one zone's group sizes and segment choices (cached)."""
+        if z not in self._streams:
+            name = self.sim.graph.ids[z]
+            self._streams[z] = (self.sim.streams[f"orchestrator.group_size.{name}"],
+                                self.sim.streams[f"orchestrator.segment.{name}"])
+        return self._streams[z]
 
     def phases(self):
         return [("orchestrator.plan", self.plan), ("orchestrator.launch", self.launch),
@@ -77,6 +87,14 @@ class Orchestrator(Module):
         return None if k < 0 else self.phases_[k]
 
     def country_weights(self, day: int) -> np.ndarray:
+        """Share of pressure per defending country today (computed once a day)."""
+        if day == self._weights_day:
+            return self._weights
+        self._weights = self._country_weights(day)
+        self._weights_day = day
+        return self._weights
+
+    def _country_weights(self, day: int) -> np.ndarray:
         k = self.phase_of_day[day]
         if k < 0:
             return np.zeros(len(self.defenders))
@@ -137,15 +155,17 @@ class Orchestrator(Module):
                 w = self.seg_length[segs].copy()
                 if ph.tactic == "adaptive" and self.beta > 0:
                     w *= np.exp(self.beta * (self.seg_success[segs] - self.seg_success[segs].max()))
-            rng = sim.streams[f"orchestrator.groups.{sim.graph.ids[z]}"].generator(day)
+            size_stream, seg_stream = self._zone_streams(z)
             lo, hi = ph.group_size.min, ph.group_size.max
-            sizes = rng.integers(lo, hi + 1, size=people.size // lo + 1)
-            cuts = np.cumsum(sizes)
+            m = people.size // lo + 1
+            sizes = lo + np.floor(size_stream.uniform(day, np.arange(m)) * (hi - lo + 1)).astype(np.int64)
+            cuts = np.minimum(np.cumsum(sizes), people.size)
             n_groups = int(np.searchsorted(cuts, people.size, side="left")) + 1
-            bounds = np.minimum(np.concatenate([[0], cuts[:n_groups]]), people.size)
-            sizes = np.diff(bounds)
+            sizes = np.diff(np.concatenate([[0], cuts[:n_groups]]))
             sizes = sizes[sizes > 0]
-            choice = rng.choice(segs.size, size=sizes.size, p=w / w.sum())
+            cdf = np.cumsum(w / w.sum())
+            pick = np.searchsorted(cdf, seg_stream.uniform(day, np.arange(sizes.size)), side="right")
+            choice = np.minimum(pick, segs.size - 1)
             members.append(people)
             gseg.append(segs[choice])
             gsize.append(sizes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.module import Module
+from ..engine.streams import stable_id
 from ..engine.population import Column
 from ..engine.status import Status
 
@@ -40,11 +41,20 @@ class Supply(Module):
             p = np.array(list(route.nationality_mix.values()), dtype=float)
             self.mix_codes.append(np.array(codes, dtype=np.int16))
             self.mix_p.append(p / p.sum())
+        width = max([len(p) for p in self.mix_p], default=1)
+        self.mix_cdf = np.ones((len(self.routes), width))
+        self.mix_code = np.zeros((len(self.routes), width), dtype=np.int16)
+        for r, (codes, p) in enumerate(zip(self.mix_codes, self.mix_p)):
+            self.mix_cdf[r, : len(p)] = np.cumsum(p)
+            self.mix_cdf[r, len(p) - 1 :] = 2.0  # guard against rounding: last code catches all
+            self.mix_code[r, : len(codes)] = codes
+            self.mix_code[r, len(codes) :] = codes[-1]
+        self.route_ids = np.array([stable_id(r.id) for r in self.routes], dtype=np.int64)
         v = sup.visa_factor
         self.visa = cal.step([(p.date, p.value) for p in v.points], before=v.value)
         self.vulnerable_share = float(sup.vulnerable_share)
         self.fixed = sup.arrivals == "fixed"
-        self.carry = np.zeros(len(self.routes))
+        self.carry = np.zeros(len(self.routes))  # fixed arrivals: fractional people carried over
         sim.results.define("new_boarded", [r.id for r in self.routes], "flow",
                            "People boarding flights to the capital, by route.")
 
@@ -58,26 +68,24 @@ class Supply(Module):
     def arrive(self, day: int) -> None:
         sim = self.sim
         lam = self.expected(day)
-        counts = np.zeros(len(self.routes), dtype=np.int64)
-        movement = sim.module("movement")
-        for r, route in enumerate(self.routes):
-            if lam[r] <= 0:
-                continue
-            rng = sim.streams[f"supply.arrivals.{route.id}"].generator(day)
-            if self.fixed:
-                total = self.carry[r] + lam[r]
-                n = int(np.floor(total + 1e-9))
-                self.carry[r] = total - n
-            else:
-                n = int(rng.poisson(lam[r]))
-            if n == 0:
-                continue
-            nat = self.mix_codes[r][rng.choice(len(self.mix_p[r]), size=n, p=self.mix_p[r])]
-            uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[r],
-                                  dest=self.to[r], ti_next=day, nationality=nat)
-            movement.depart(uids, self.to[r], day, why=f"boarded {route.id}")
-            counts[r] = n
+        if self.fixed:
+            total = self.carry + lam
+            counts = np.floor(total + 1e-9).astype(np.int64)
+            self.carry = total - counts
+        else:
+            counts = sim.streams["supply.arrivals"].poisson(day, self.route_ids, lam)
+        n = int(counts.sum())
         sim.results.rec("new_boarded", day, counts)
+        if n == 0:
+            return
+        route = np.repeat(np.arange(len(self.routes)), counts)
+        first = sim.pop.n  # uids the new people will get
+        u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + n))
+        pick = (u[:, None] >= self.mix_cdf[route]).sum(axis=1)
+        nat = self.mix_code[route, np.minimum(pick, self.mix_code.shape[1] - 1)]
+        uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[route],
+                              dest=self.to[route], ti_next=day, nationality=nat)
+        sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")
 
     def on_create(self, uids, day):
         u = self.sim.streams["supply.vulnerable"].uniform(0, uids)

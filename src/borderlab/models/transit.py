@@ -90,7 +90,7 @@ class Transit(Module):
         if ready.size and self.capacity[day] > 0:
             k = int(np.floor(self.capacity[day]))
             frac = self.capacity[day] - k
-            if frac > 0 and sim.streams["transit.capacity"].generator(day).random() < frac:
+            if frac > 0 and sim.streams["transit.capacity"].uniform(day, np.zeros(1, np.int64))[0] < frac:
                 k += 1
             ready = ready[:k]
             zones = self.choose_zones(day, ready, "transit.zone_choice")

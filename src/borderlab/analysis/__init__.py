@@ -1,0 +1,1 @@
+"""Analyses built on runs: observations, (later) validation, calibration, sensitivity."""

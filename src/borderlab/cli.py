@@ -1,0 +1,160 @@
+"""The `borderlab` command line: run, check, scenarios, bench.
+
+Library code raises typed errors; this is the one place that turns them into messages and
+exit codes (2 for bad input), so users never see a traceback for a mistake of theirs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import BorderlabError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="borderlab: simulate instrumentalised migration crises at land borders.")
+err = Console(stderr=True)
+out = Console()
+
+
+def user_errors(fn):
+    """Turn BorderlabError into a clear message and exit code 2."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BorderlabError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+    return wrapper
+
+
+@app.command()
+@user_errors
+def run(
+    scenario: str = typer.Argument(..., help="Built-in scenario name (see `borderlab scenarios`) or path to a YAML file."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write (replaced atomically)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: the scenario's)."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter: path=value (repeatable)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+):
+    """Run a scenario and write daily.parquet/csv, summary.json, manifest.json and plots/."""
+    from .reporting.run_folder import write_run
+    from .runner import run_scenario
+    from .scenario.loader import load_scenario
+
+    loaded = load_scenario(scenario, set_ or [])
+    n_days = (loaded.scenario.end - loaded.scenario.start).days + 1
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("days"), TimeElapsedColumn(), console=err, transient=True,
+                  disable=quiet) as bar:
+        task = bar.add_task(loaded.scenario.name, total=n_days)
+        result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
+    summary = write_run(result, out_dir, plots=plots)
+    if not quiet:
+        _print_summary(summary, result, out_dir)
+
+
+def _print_summary(summary: dict, result, out_dir: Path) -> None:
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}")
+    cols = [("attempts", "new_attempts"), ("turn-backs", "new_turnbacks"), ("detained", "new_detentions"),
+            ("undetected", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
+    table.add_column("country")
+    for label, _ in cols:
+        table.add_column(label, justify="right")
+    table.add_column("peak in zone", justify="right")
+    table.add_column("peak fatigue", justify="right")
+    for scope, entry in summary["countries"].items():
+        if "new_attempts" not in entry["totals"]:
+            continue
+        t, p = entry["totals"], entry["peaks"]
+        zone = p.get("n_in_zone", {})
+        fat = p.get("guard_fatigue", {})
+        table.add_row(scope, *[f"{t.get(m, 0):,.0f}" for _, m in cols],
+                      f"{zone.get('value', 0):,.0f} ({zone.get('date', '')})" if zone else "",
+                      f"{fat.get('value', 0):.2f}" if fat else "")
+    out.print(table)
+    for flag in summary.get("unverified_assumptions", []):
+        out.print(f"[yellow]warning:[/] {flag}")
+    out.print(f"wrote {out_dir} in {result.wall_s:.2f} s (simulation)")
+
+
+@app.command()
+@user_errors
+def check(
+    scenario: str = typer.Argument(..., help="Scenario name or YAML path to validate."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help="Apply overrides before checking."),
+    show: bool = typer.Option(False, "--show", help="Print every parameter path and value."),
+):
+    """Validate a scenario without running it (exit code 2 and every problem if invalid)."""
+    from .reporting.summary import flatten_params
+    from .scenario.loader import load_scenario
+
+    loaded = load_scenario(scenario, set_ or [])
+    sc = loaded.scenario
+    out.print(f"[green]OK[/] {loaded.path}: {sc.name}, {sc.start} → {sc.end}, {len(sc.nodes)} nodes, "
+              f"{len(sc.segments)} segments, {len(sc.supply.routes)} routes, {len(sc.events)} events")
+    if show:
+        for path, value in flatten_params(sc.model_dump(mode="json", by_alias=True)).items():
+            out.print(f"{path} = {value}", highlight=False)
+
+
+@app.command()
+def scenarios():
+    """List the built-in scenarios."""
+    from .scenario.registry import describe_builtins
+
+    table = Table(title="built-in scenarios")
+    table.add_column("name")
+    table.add_column("description")
+    for name, desc, _ in describe_builtins():
+        table.add_row(name, desc)
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def bench(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+    people: int = typer.Option(1_000_000, help="People in the synthetic scaling case."),
+    nodes: int = typer.Option(500, help="Nodes in the synthetic graph."),
+    days: int = typer.Option(100, help="Days in the synthetic scaling case."),
+):
+    """Benchmark: one belarus-eu-2021 run, and person-days per second on a synthetic scenario."""
+    from .bench import run_benchmarks
+
+    figures = run_benchmarks(people=people, nodes=nodes, days=days, log=None if as_json else err.print)
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        table = Table(title="borderlab bench")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for k, v in figures.items():
+            table.add_row(k, f"{v:,.4g}" if isinstance(v, float) else str(v))
+        out.print(table)
+
+
+@app.callback(invoke_without_command=True)
+def _version(version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+    if version:
+        out.print(f"borderlab {__version__}")
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Everything a user sees: the run folder, summary, manifest, plots."""
