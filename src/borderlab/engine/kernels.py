@@ -131,3 +131,146 @@ def classify_attempts(group_of, answered, detected, hold, stop_frac, passability
         else:
             code[j] = 2 if u < 1.0 - (1.0 - h) * passability[j] else 4
     return code
+
+
+@nb.njit(cache=True)
+def find_status(status, code):
+    """Indices of people with status `code` (one pass, no temporary mask)."""
+    n = 0
+    for i in range(status.shape[0]):
+        if status[i] == code:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == code:
+            out[k] = i
+            k += 1
+    return out
+
+
+@nb.njit(cache=True)
+def find_status_due(status, code, ti_next, day):
+    """Indices of people with status `code` whose next action is due (ti_next <= day)."""
+    n = 0
+    for i in range(status.shape[0]):
+        if status[i] == code and ti_next[i] <= day:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == code and ti_next[i] <= day:
+            out[k] = i
+            k += 1
+    return out
+
+
+@nb.njit(cache=True)
+def find_statuses(status, codes):
+    """Indices of people whose status is any of `codes`."""
+    hit = np.zeros(128, dtype=np.bool_)
+    for c in codes:
+        hit[c] = True
+    n = 0
+    for i in range(status.shape[0]):
+        if hit[status[i]]:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if hit[status[i]]:
+            out[k] = i
+            k += 1
+    return out
+
+
+@nb.njit(cache=True)
+def count_status_country(status, country, n_status, n_country):
+    """table[s, c + 1] = people with status s and country c (column 0: no country)."""
+    table = np.zeros((n_status, n_country + 1), dtype=np.int64)
+    for i in range(status.shape[0]):
+        table[status[i], country[i] + 1] += 1
+    return table
+
+
+@nb.njit(cache=True)
+def hashed_uniform_one(key, uid):
+    """The uniform `hashed_uniforms` gives for one id (for fused kernels)."""
+    z = _mix64(np.uint64(key) + (np.uint64(uid) + np.uint64(1)) * GOLDEN)
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@nb.njit(cache=True)
+def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, node_exposure,
+                      loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
+                      threshold, zone_code, interior_code, staging_code, n_scopes, freezing):
+    """One day outdoors for everyone in the zone, inland or at staging, in one pass.
+
+    health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult) − aid_restore·access
+    (capped at 1); days_in_zone += 1 in the zone. Returns the dead, those in need of care
+    with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
+    """
+    n = status.shape[0]
+    dead = np.empty(n, dtype=np.int64)
+    need = np.empty(n, dtype=np.int64)
+    need_access = np.empty(n, dtype=np.float64)
+    n_dead = 0
+    n_need = 0
+    cold_days = np.zeros(n_scopes, dtype=np.int64)
+    zone_sum = np.zeros(n_scopes, dtype=np.float64)
+    zone_cnt = np.zeros(n_scopes, dtype=np.int64)
+    for i in range(n):
+        st = status[i]
+        if st != zone_code and st != interior_code and st != staging_code:
+            continue
+        c = country[i]
+        scope = c if c >= 0 else n_scopes - 1
+        access = 0.0
+        if st == zone_code:
+            days_in_zone[i] += 1
+            access = zone_aid
+        elif st == interior_code and c >= 0:
+            access = aid_interior[c]
+        e = node_exposure[node[i]]
+        loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
+        if vulnerable[i]:
+            loss *= vulnerable_mult
+        h = health[i] - loss + aid_restore * access
+        if h > 1.0:
+            h = 1.0
+        health[i] = h
+        if freezing and e > 0.0:
+            cold_days[scope] += 1
+        if h <= 0.0:
+            dead[n_dead] = i
+            n_dead += 1
+        elif h < threshold:
+            need[n_need] = i
+            need_access[n_need] = access
+            n_need += 1
+        if st == zone_code:
+            zone_sum[scope] += h
+            zone_cnt[scope] += 1
+    return dead[:n_dead], need[:n_need], need_access[:n_need], cold_days, zone_sum, zone_cnt
+
+
+@nb.njit(cache=True)
+def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zone_factor,
+                      capital_code, staging_code, zone_code):
+    """uids of stranded people who give up today: u < min(max, base + per_day·days)·(zone factor)."""
+    n = status.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        st = status[i]
+        if st != capital_code and st != staging_code and st != zone_code:
+            continue
+        rate = base + per_day * (day - ti_created[i])
+        if rate > max_rate:
+            rate = max_rate
+        if st == zone_code:
+            rate *= zone_factor
+        if rate > 0.0 and hashed_uniform_one(key, i) < rate:
+            out[k] = i
+            k += 1
+    return out[:k]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .status import N_STATUS, Status
 
 
@@ -122,6 +123,18 @@ class Population:
         self.day = day
         self.flows[:] = 0
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+
+    def find(self, status: Status) -> np.ndarray:
+        """uids of people with this status."""
+        return kernels.find_status(self.status, np.int8(status))
+
+    def due(self, status: Status, day: int) -> np.ndarray:
+        """uids of people with this status whose next action is due today or earlier."""
+        return kernels.find_status_due(self.status, np.int8(status), self.ti_next, np.int32(day))
+
+    def find_any(self, *statuses: Status) -> np.ndarray:
+        """uids of people whose status is any of these."""
+        return kernels.find_statuses(self.status, np.array([int(s) for s in statuses], dtype=np.int64))
 
     def counts(self) -> np.ndarray:
         """Number of people in each status now."""

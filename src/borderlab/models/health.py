@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import kernels
+from ..engine.graph import TYPE_CODE
 from ..engine.module import Module
 from ..engine.population import Column
 from ..engine.status import Status
@@ -47,6 +48,8 @@ class Health(Module):
         by_code = {d.country: d for d in sc.defenders}
         self.aid = np.array([cal.step([(p.date, p.value) for p in by_code[c].aid_access.points],
                                       before=by_code[c].aid_access.value) for c in self.defenders]).reshape(len(self.defenders), cal.n_days)
+        za = hu.zone_aid_access
+        self.zone_aid = cal.step([(p.date, p.value) for p in za.points], before=za.value)
         self.shelters = hu.shelters
         self.shelter_node = np.array([sim.index.node[s.node] for s in hu.shelters], dtype=np.int32)
         self.shelter_from = [np.array([sim.index.node[z] for z in s.draws_from], dtype=np.int32) for s in hu.shelters]
@@ -56,6 +59,7 @@ class Health(Module):
             sim.index.shelter[s.node] = k
         self.exposure = g.exposure.copy()
         self.capital = int(g.of_type("capital")[0]) if g.of_type("capital").size else -1
+        self.interior_code = TYPE_CODE["interior"]
         self.staging_of = None
         nd = len(self.defenders)
         res = sim.results
@@ -108,60 +112,50 @@ class Health(Module):
     # -- exposure, hospital, death --------------------------------------------------------------
     def expose(self, day: int) -> None:
         sim, pop = self.sim, self.sim.pop
-        status = pop.status
-        outdoors = np.flatnonzero((status == Status.ZONE) | (status == Status.INTERIOR) | (status == Status.STAGING))
         res = sim.results
         res.rec("temperature_c", day, self.temperature[day])
         ns = self.nd + 1
-        if outdoors.size == 0:
-            res.rec("mean_health_zone", day, np.zeros(self.nd))
-            return
-        exposure = self.exposure.copy()
+        exposure = self.exposure
         if len(self.shelters):
-            open_ = self.shelter_cap[:, day] > 0
-            exposure[self.shelter_node[open_]] = 0.0
-        country = pop.country[outdoors]
-        in_eu = (status[outdoors] != Status.STAGING) & (country >= 0)
-        access = np.where(in_eu, self.aid[np.maximum(country, 0), day], 0.0)
-        restore = self.aid_restore * access
-        zone = outdoors[status[outdoors] == Status.ZONE]
-        pop.days_in_zone[zone] += 1
-        kernels.deplete_health(outdoors, pop.health, pop.vulnerable, pop.days_in_zone, self.loss[day],
-                               exposure, pop.node, self.vuln_mult, self.hunger, restore)
-        scope = self._scope(country)
-        exposed = exposure[pop.node[outdoors]] > 0
-        if self.temperature[day] < 0:
-            res.rec("person_days_below_0c", day, np.bincount(scope[exposed], minlength=ns))
-        h = pop.health[outdoors]
-        dead = h <= 0.0
-        if dead.any():
-            who = outdoors[dead]
-            pop.transition(who, Status.DEAD, "died of exposure")
-            res.rec("new_deaths", day, np.bincount(scope[dead], minlength=ns))
-        need = ~dead & (h < self.threshold)
-        if need.any():
-            cand = outdoors[need]
-            p = self.find_prob * np.maximum(access[need], 0.0)
-            found = sim.streams["health.found"].uniform(day, cand) < p
-            who = cand[found]
+            exposure = exposure.copy()
+            exposure[self.shelter_node[self.shelter_cap[:, day] > 0]] = 0.0
+        dead, need, access, cold, zsum, zcnt = kernels.expose_and_triage(
+            pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.days_in_zone, exposure,
+            self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(), self.zone_aid[day],
+            self.aid_restore, self.threshold, np.int8(Status.ZONE), np.int8(Status.INTERIOR),
+            np.int8(Status.STAGING), ns, self.temperature[day] < 0)
+        res.rec("person_days_below_0c", day, cold)
+        res.rec("mean_health_zone", day, np.divide(zsum[: self.nd], zcnt[: self.nd], out=np.zeros(self.nd),
+                                                   where=zcnt[: self.nd] > 0))
+        if dead.size:
+            pop.transition(dead, Status.DEAD, "died of exposure")
+            res.rec("new_deaths", day, np.bincount(self._scope(pop.country[dead]), minlength=ns))
+        if need.size:
+            found = sim.streams["health.found"].uniform(day, need) < self.find_prob * access
+            who = need[found]
             if who.size:
                 pop.transition(who, Status.HOSPITAL, "found and hospitalised")
                 pop.ti_next[who] = day + self.geometric_days("health.hospital_days", day, who, self.hospital_days)
-                res.rec("new_hospitalised", day, np.bincount(scope[need][found], minlength=ns))
-        zs = status[outdoors] == Status.ZONE
-        zc = country[zs]
-        sums = np.bincount(zc[zc >= 0], weights=h[zs][zc >= 0], minlength=self.nd)
-        cnt = np.bincount(zc[zc >= 0], minlength=self.nd)
-        res.rec("mean_health_zone", day, np.divide(sums, cnt, out=np.zeros(self.nd), where=cnt > 0))
+                res.rec("new_hospitalised", day, np.bincount(self._scope(pop.country[who]), minlength=ns))
 
     def discharge(self, day: int) -> None:
-        """After hospital, people found on the defenders' side enter detention."""
+        """After hospital: people found after crossing enter detention in that country;
+        people found in the zone (orchestrator side) go back to staging."""
         sim, pop = self.sim, self.sim.pop
-        hosp = np.flatnonzero(pop.status == Status.HOSPITAL)
+        hosp = pop.find(Status.HOSPITAL)
         due = hosp[pop.ti_next[hosp] <= day]
         if due.size == 0:
             return
         pop.health[due] = 1.0
+        crossed = self.sim.graph.type_code[pop.node[due]] == self.interior_code
+        back = due[~crossed]
+        if back.size:
+            staging = sim.module("transit").staging_of[pop.node[back]]
+            dest = np.where(staging >= 0, staging, self.capital)
+            pop.country[back] = -1
+            pop.target[back] = -1
+            sim.module("movement").depart(back, dest, day, why="discharged, back to staging")
+        due = due[crossed]
         c = pop.country[due]
         overflow = sim.module("reception").detain(due, c, pop.node[due], day)
         if overflow.size:

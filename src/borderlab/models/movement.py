@@ -62,7 +62,7 @@ class Movement(Module):
     def advance(self, day: int) -> None:
         pop, g = self.sim.pop, self.sim.graph
         status = pop.status
-        moving = np.flatnonzero((status == Status.TRANSIT) & (pop.ti_next <= day))
+        moving = pop.due(Status.TRANSIT, day)
         arrived = {}
         if moving.size:
             done = kernels.advance_travellers(moving, pop.node, pop.dest, pop.ti_next, status,

@@ -44,7 +44,7 @@ class Onward(Module):
     def inland_step(self, day: int) -> None:
         sim, pop = self.sim, self.sim.pop
         nd = len(self.defenders)
-        inside = np.flatnonzero(pop.status == Status.INTERIOR)
+        inside = pop.find(Status.INTERIOR)
         caught_c = np.zeros(nd)
         if inside.size:
             c = pop.country[inside]

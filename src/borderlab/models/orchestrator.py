@@ -57,6 +57,10 @@ class Orchestrator(Module):
         self.seg_country = np.array([self.defenders.index(s.country) for s in segs], dtype=np.int32)
         self.seg_length = np.array([float(s.length_km) for s in segs])
         self.seg_success = np.full(len(segs), 0.5)
+        n_nodes = sim.graph.n
+        self.seg_by_zone = np.argsort(self.seg_zone, kind="stable")  # segments grouped by zone node
+        self.zone_n_segments = np.bincount(self.seg_zone, minlength=n_nodes)
+        self.zone_seg_start = np.concatenate([[0], np.cumsum(self.zone_n_segments)[:-1]])
         self.country_success = np.full(nd, 0.5)
         self.next_group = 0
         self._streams: dict[int, tuple] = {}
@@ -132,50 +136,57 @@ class Orchestrator(Module):
         sim.today["attempts"] = None
         if ph is None:
             return
-        ready = np.flatnonzero((pop.status == Status.ZONE) & (pop.ti_next <= day))
+        ready = pop.due(Status.ZONE, day)
         if ready.size == 0:
             return
         go = sim.streams["orchestrator.launch"].uniform(day, ready) < float(ph.intensity)
         ready = ready[go]
         if ready.size == 0:
             return
-        order = np.argsort(sim.streams["orchestrator.shuffle"].uniform(day, ready), kind="stable")
-        ready = ready[order]
+        # order people by zone, randomly within a zone
         zone_of = pop.node[ready]
-        target_seg = sim.index.segment[ph.target_segment] if ph.tactic == "mass" else -1
-        members, gseg, gsize = [], [], []
-        for z in np.unique(zone_of):
-            people = ready[zone_of == z]
-            segs = np.flatnonzero(self.seg_zone == z)
-            if segs.size == 0:
-                continue
-            if target_seg >= 0 and self.seg_zone[target_seg] == z:
-                w = (segs == target_seg).astype(float)
-            else:
-                w = self.seg_length[segs].copy()
-                if ph.tactic == "adaptive" and self.beta > 0:
-                    w *= np.exp(self.beta * (self.seg_success[segs] - self.seg_success[segs].max()))
-            size_stream, seg_stream = self._zone_streams(z)
-            lo, hi = ph.group_size.min, ph.group_size.max
-            m = people.size // lo + 1
-            sizes = lo + np.floor(size_stream.uniform(day, np.arange(m)) * (hi - lo + 1)).astype(np.int64)
-            cuts = np.minimum(np.cumsum(sizes), people.size)
-            n_groups = int(np.searchsorted(cuts, people.size, side="left")) + 1
-            sizes = np.diff(np.concatenate([[0], cuts[:n_groups]]))
-            sizes = sizes[sizes > 0]
-            cdf = np.cumsum(w / w.sum())
-            pick = np.searchsorted(cdf, seg_stream.uniform(day, np.arange(sizes.size)), side="right")
-            choice = np.minimum(pick, segs.size - 1)
-            members.append(people)
-            gseg.append(segs[choice])
-            gsize.append(sizes)
-        if not members:
-            return
-        uids = np.concatenate(members)
-        group_size = np.concatenate(gsize).astype(np.int64)
-        group_seg = np.concatenate(gseg).astype(np.int64)
-        group_of = np.repeat(np.arange(group_size.size), group_size)
-        lead = uids[np.concatenate([[0], np.cumsum(group_size)[:-1]])]
+        shuffle = sim.streams["orchestrator.shuffle"].uniform(day, ready)
+        order = np.lexsort((shuffle, zone_of))
+        ready, zone_of = ready[order], zone_of[order]
+        zones, start, n_z = np.unique(zone_of, return_index=True, return_counts=True)
+        has_seg = self.zone_n_segments[zones] > 0
+        if not has_seg.all():  # zones without segments: nobody is sent from there
+            keep = np.repeat(has_seg, n_z)
+            ready, zone_of = ready[keep], zone_of[keep]
+            zones, start, n_z = np.unique(zone_of, return_index=True, return_counts=True)
+            if ready.size == 0:
+                return
+        zrank = np.repeat(np.arange(zones.size), n_z)
+        pos = np.arange(ready.size) - start[zrank]
+        # group sizes per zone, uniform in [lo, hi], from the zone's own draws
+        lo, hi = ph.group_size.min, ph.group_size.max
+        m_z = n_z // lo + 1
+        draw_zone = np.repeat(np.arange(zones.size), m_z)
+        k = np.arange(draw_zone.size) - np.repeat(np.cumsum(m_z) - m_z, m_z)
+        ids = zones[draw_zone].astype(np.int64) * (1 << 32) + k
+        sizes = lo + np.floor(sim.streams["orchestrator.group_size"].uniform(day, ids) * (hi - lo + 1)).astype(np.int64)
+        csum = np.cumsum(sizes)
+        within = csum - np.repeat(csum[np.cumsum(m_z) - m_z] - sizes[np.cumsum(m_z) - m_z], m_z)
+        BIG = np.int64(1 << 32)
+        cut_keys = draw_zone.astype(np.int64) * BIG + within
+        slot = np.searchsorted(cut_keys, zrank.astype(np.int64) * BIG + pos, side="right")
+        used, group_of = np.unique(slot, return_inverse=True)
+        group_size = np.bincount(group_of).astype(np.int64)
+        group_zone = zones[draw_zone[used]]
+        # each group picks a segment of its zone
+        w = self.segment_weights(day, ph)
+        cw = np.cumsum(w[self.seg_by_zone])
+        zstart = self.zone_seg_start[self.seg_zone[self.seg_by_zone]]
+        base = np.concatenate([[0.0], cw])[zstart]
+        tot = np.bincount(self.seg_zone[self.seg_by_zone], weights=w[self.seg_by_zone], minlength=len(self.zone_n_segments))
+        frac = (cw - base) / np.maximum(tot[self.seg_zone[self.seg_by_zone]], 1e-300)
+        keys = self.seg_zone[self.seg_by_zone] + np.minimum(frac, 1.0)
+        u = sim.streams["orchestrator.segment"].uniform(day, group_zone.astype(np.int64) * (1 << 32) + k[used])
+        pick = np.searchsorted(keys, group_zone + u * (1 - 1e-12), side="right")
+        pick = np.minimum(pick, self.zone_seg_start[group_zone] + self.zone_n_segments[group_zone] - 1)
+        group_seg = self.seg_by_zone[pick].astype(np.int64)
+        uids = ready
+        lead = uids[np.concatenate([[0], np.cumsum(group_size)[:-1]])]  # people are sorted by group
         gid = self.next_group + np.arange(group_size.size)
         self.next_group += group_size.size
         pop.group[uids] = gid[group_of]
@@ -186,6 +197,20 @@ class Orchestrator(Module):
             np.logical_or.at(trained, group_of, pop.trained[uids])
         sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead,
                                          float(ph.assistance), np.where(trained, self.trained_mult, 1.0))
+
+    def segment_weights(self, day: int, ph) -> np.ndarray:
+        """Relative chance a group picks each segment of its zone today."""
+        w = self.seg_length.copy()
+        if ph.tactic == "adaptive" and self.beta > 0:
+            best = np.full(self.sim.graph.n, -np.inf)
+            np.maximum.at(best, self.seg_zone, self.seg_success)
+            w *= np.exp(self.beta * (self.seg_success - best[self.seg_zone]))
+        if ph.tactic == "mass":
+            t = self.sim.index.segment[ph.target_segment]
+            same = self.seg_zone == self.seg_zone[t]
+            w[same] = 0.0
+            w[t] = 1.0
+        return w
 
     # -- after the border ------------------------------------------------------------------
     def coerce(self, day: int) -> None:

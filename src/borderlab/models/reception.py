@@ -55,7 +55,7 @@ class Reception(Module):
 
     def release(self, day: int) -> None:
         sim, pop = self.sim, self.sim.pop
-        due = np.flatnonzero((pop.status == Status.DETAINED) & (pop.ti_next <= day))
+        due = pop.due(Status.DETAINED, day)
         nd = len(self.defenders)
         absconded = np.zeros(nd)
         if due.size:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import kernels
 from ..engine.module import Module
 from ..engine.status import Status
 
@@ -47,7 +48,7 @@ class Returns(Module):
         if seats > 0:
             pop = self.sim.pop
             st = pop.status
-            cand = np.flatnonzero((st == Status.CAPITAL) | (st == Status.STAGING))
+            cand = pop.find_any(Status.CAPITAL, Status.STAGING)
             if cand.size:
                 order = np.argsort(pop.ti_created[cand], kind="stable")
                 take = cand[order[:seats]]
@@ -58,16 +59,11 @@ class Returns(Module):
 
     def voluntary(self, day: int) -> None:
         pop = self.sim.pop
-        st = pop.status
-        cand = np.flatnonzero((st == Status.CAPITAL) | (st == Status.STAGING) | (st == Status.ZONE))
-        n = 0
-        if cand.size:
-            days = day - pop.ti_created[cand]
-            rate = np.minimum(self.max_rate, self.base + self.per_day * days)
-            rate = np.where(st[cand] == Status.ZONE, rate * self.zone_factor, rate)
-            go = self.sim.streams["returns.voluntary"].uniform(day, cand) < rate
-            self._go_home(cand[go], "gave up and went home")
-            n = int(go.sum())
+        gone = kernels.voluntary_returns(
+            pop.status, pop.ti_created, day, self.sim.streams["returns.voluntary"].day_key(day),
+            self.base, self.per_day, self.max_rate, self.zone_factor,
+            np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE))
+        self._go_home(gone, "gave up and went home")
         res = self.sim.results
-        res.rec("new_voluntary_returns", day, n)
-        res.rec("new_returns", day, n + self.sim.today.get("repatriated", 0))
+        res.rec("new_voluntary_returns", day, gone.size)
+        res.rec("new_returns", day, gone.size + self.sim.today.get("repatriated", 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import kernels
 from ..engine.module import Module
 from ..engine.status import N_STATUS, Status
 
@@ -37,9 +38,7 @@ class Stocks(Module):
     def record(self, day: int) -> None:
         pop, res = self.sim.pop, self.sim.results
         nd = len(self.defenders)
-        k = nd + 1
-        key = pop.status.astype(np.int64) * k + (pop.country.astype(np.int64) + 1)
-        table = np.bincount(key, minlength=N_STATUS * k).reshape(N_STATUS, k)
+        table = kernels.count_status_country(pop.status, pop.country, N_STATUS, nd)
         total = table.sum(axis=1)
         res.rec("n_in_capital", day, total[Status.CAPITAL])
         res.rec("n_at_staging", day, total[Status.STAGING])

@@ -85,7 +85,7 @@ class Transit(Module):
         movement = sim.module("movement")
         status, ti = pop.status, pop.ti_next
         # capital → staging, limited by the buses available today (first come, first served)
-        ready = np.flatnonzero((status == Status.CAPITAL) & (ti <= day))
+        ready = pop.due(Status.CAPITAL, day)
         n_cap = 0
         if ready.size and self.capacity[day] > 0:
             k = int(np.floor(self.capacity[day]))
@@ -101,7 +101,7 @@ class Transit(Module):
             movement.depart(ready, dest, day, why="bussed towards the border")
             n_cap = ready.size
         # staging → zone (not out of an open shelter)
-        ready = np.flatnonzero((status == Status.STAGING) & (ti <= day))
+        ready = pop.due(Status.STAGING, day)
         if ready.size and self.shelter_nodes:
             ready = ready[~np.isin(pop.node[ready], list(self.shelter_nodes))]
         n_stg = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .params import NonNeg, P, Positive, Prob, ScheduleNonNeg, Strict
+from .params import NonNeg, P, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 import datetime as dt
 
 
@@ -60,6 +60,11 @@ class Shelter(Strict):
 class Humanitarian(Strict):
     temperature: Temperature
     exposure: Exposure
+    zone_aid_access: ScheduleProb = Field(
+        default_factory=lambda: Schedule(value=0.1),
+        description="Aid reaching people in the border zone (the orchestrator's side of the line), by date. "
+        "People who crossed get the defender's aid_access instead.",
+    )
     shelters: list[Shelter] = Field(default_factory=list)
 
 
