@@ -67,13 +67,13 @@ def run(
 
 def _print_summary(summary: dict, result, out_dir: Path) -> None:
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}")
-    cols = [("attempts", "new_attempts"), ("turn-backs", "new_turnbacks"), ("detained", "new_detentions"),
-            ("undetected", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
+    cols = [("attempts", "new_attempts"), ("turned back", "new_turnbacks"), ("detained", "new_detentions"),
+            ("unseen", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
     table.add_column("country")
     for label, _ in cols:
         table.add_column(label, justify="right")
-    table.add_column("peak in zone", justify="right")
-    table.add_column("peak fatigue", justify="right")
+    table.add_column("max zone", justify="right")
+    table.add_column("max fatigue", justify="right")
     for scope, entry in summary["countries"].items():
         if "new_attempts" not in entry["totals"]:
             continue
@@ -81,7 +81,7 @@ def _print_summary(summary: dict, result, out_dir: Path) -> None:
         zone = p.get("n_in_zone", {})
         fat = p.get("guard_fatigue", {})
         table.add_row(scope, *[f"{t.get(m, 0):,.0f}" for _, m in cols],
-                      f"{zone.get('value', 0):,.0f} ({zone.get('date', '')})" if zone else "",
+                      f"{zone.get('value', 0):,.0f}" if zone else "",
                       f"{fat.get('value', 0):.2f}" if fat else "")
     out.print(table)
     for flag in summary.get("unverified_assumptions", []):

@@ -187,11 +187,10 @@ class RepatriationFlight(Event):
     module = "returns"
     type: Literal["repatriation_flight"]
     seats: float = Field(ge=0)
+    nationality: str | None = Field(None, description="Only people of this nationality board (e.g. IQ).")
 
     def apply(self, sim):
-        day = sim.calendar.day(self.date)
-        if 0 <= day < sim.calendar.n_days:
-            sim.module("returns").repatriation_seats[day] += self.seats
+        sim.module("returns").add_flight(self.date, self.seats, self.nationality)
 
 
 class Annotation(Event):

@@ -36,6 +36,8 @@ SEGMENT_FLOWS = {
     "new_undetected": "People who got across unseen.",
     "new_unstopped": "People seen but not stopped (no response, or too many to stop).",
     "new_released": "Intercepted people released inland because detention was full and pushbacks not allowed.",
+    "new_violent_incidents": "Answered incidents in which the group resisted (stones, stun grenades).",
+    "new_defender_injuries": "Defenders injured in violent incidents (expected number).",
 }
 
 
@@ -220,6 +222,16 @@ class Border(Module):
         flows["new_undetected"] = per_seg(crossed_unseen)
         flows["new_unstopped"] = per_seg(crossed_seen)
         for name, v in flows.items():
-            sim.results.add(name, day, v)
-        sim.today["incidents"] = flows["new_incidents"]
+            if name not in ("new_violent_incidents", "new_defender_injuries"):
+                sim.results.add(name, day, v)
+        violent = np.zeros(seg.size, dtype=bool)
+        if att.violence > 0:
+            violent = answered & (sim.streams["border.violence"].uniform(day, lead) < att.violence)
+        flows["new_violent_incidents"] = np.bincount(seg[violent], minlength=ns).astype(float)
+        seg_c = self.seg_country
+        flows["new_defender_injuries"] = flows["new_violent_incidents"] * dfd.injuries_per_violent[seg_c]
+        for name in ("new_violent_incidents", "new_defender_injuries"):
+            sim.results.add(name, day, flows[name])
+        # violent incidents weigh more in the load that tires the force
+        sim.today["incidents"] = flows["new_incidents"] + flows["new_violent_incidents"] * (dfd.violent_load[seg_c] - 1.0)
         sim.today["outcome"] = (flows["new_attempts_all"], per_seg(crossed))

@@ -54,6 +54,8 @@ class Defenders(Module):
         self.recover = vec(lambda d: d.fatigue.recovery_rate)
         self.max_effect = vec(lambda d: d.fatigue.max_effect)
         self.vuln_factor = vec(lambda d: d.vulnerable_pushback_factor)
+        self.injuries_per_violent = vec(lambda d: d.injuries_per_violent_incident)
+        self.violent_load = vec(lambda d: d.violent_incident_load)
         segs = sc.segments
         self.seg_country = np.array([self.codes.index(s.country) for s in segs], dtype=np.int64)
         self.seg_length = np.array([float(s.length_km) for s in segs])

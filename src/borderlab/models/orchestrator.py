@@ -196,7 +196,8 @@ class Orchestrator(Module):
         if self.trained_on:
             np.logical_or.at(trained, group_of, pop.trained[uids])
         sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead,
-                                         float(ph.assistance), np.where(trained, self.trained_mult, 1.0))
+                                         float(ph.assistance), np.where(trained, self.trained_mult, 1.0),
+                                         float(ph.violence))
 
     def segment_weights(self, day: int, ph) -> np.ndarray:
         """Relative chance a group picks each segment of its zone today."""
@@ -250,9 +251,10 @@ class Orchestrator(Module):
 class Attempts:
     """Today's crossing attempts: people, their groups, each group's segment and size."""
 
-    __slots__ = ("uids", "group_of", "group_seg", "group_size", "lead", "assistance", "detect_mult")
+    __slots__ = ("uids", "group_of", "group_seg", "group_size", "lead", "assistance", "detect_mult", "violence")
 
-    def __init__(self, uids, group_of, group_seg, group_size, lead, assistance, detect_mult):
+    def __init__(self, uids, group_of, group_seg, group_size, lead, assistance, detect_mult, violence=0.0):
+        self.violence = violence
         self.uids = uids
         self.group_of = group_of
         self.group_seg = group_seg

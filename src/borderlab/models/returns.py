@@ -22,6 +22,7 @@ class Returns(Module):
         super().init(sim)
         sc = sim.scenario
         self.repatriation_seats = np.zeros(sim.calendar.n_days)
+        self.flights: dict[int, list[tuple[int, int]]] = {}  # day → [(seats, nationality code or −1)]
         v = sc.returns.voluntary
         self.base = float(v.base_rate)
         self.per_day = float(v.per_day)
@@ -36,6 +37,15 @@ class Returns(Module):
     def phases(self):
         return [("returns.repatriate", self.repatriate), ("returns.voluntary", self.voluntary)]
 
+    def add_flight(self, date, seats: float, nationality: str | None) -> None:
+        """Schedule a repatriation flight (used by the repatriation_flight event)."""
+        day = self.sim.calendar.day(date)
+        if not 0 <= day < self.sim.calendar.n_days:
+            return
+        code = -1 if nationality is None else self.sim.index.nationality.setdefault(nationality, len(self.sim.index.nationality))
+        self.flights.setdefault(day, []).append((int(seats), code))
+        self.repatriation_seats[day] += seats
+
     def _go_home(self, uids, why):
         pop = self.sim.pop
         pop.transition(uids, Status.RETURNED, why)
@@ -43,17 +53,18 @@ class Returns(Module):
         pop.dest[uids] = self.home
 
     def repatriate(self, day: int) -> None:
-        seats = int(self.repatriation_seats[day])
+        """Fill today's flights from the capital and staging, longest-stranded first."""
         n = 0
-        if seats > 0:
+        for seats, nat in self.flights.get(day, []):
             pop = self.sim.pop
-            st = pop.status
             cand = pop.find_any(Status.CAPITAL, Status.STAGING)
-            if cand.size:
+            if nat >= 0:
+                cand = cand[pop.nationality[cand] == nat]
+            if cand.size and seats > 0:
                 order = np.argsort(pop.ti_created[cand], kind="stable")
                 take = cand[order[:seats]]
                 self._go_home(take, "repatriation flight")
-                n = take.size
+                n += take.size
         self.sim.results.rec("new_repatriated", day, n)
         self.sim.today["repatriated"] = n
 

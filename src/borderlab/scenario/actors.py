@@ -74,6 +74,9 @@ class TacticPhase(Strict):
     intensity: Prob = Field(description="Share of people ready in the zone sent to cross each day.")
     target_segment: str | None = Field(None, description="mass: the segment (often a crossing point) to mass at.")
     assistance: Prob = Field(0.0, description="Wire cutting and escorts: reduces the barrier's hold by this share.")
+    violence: Prob = Field(
+        0.0, description="Share of answered incidents in which the group resists with stones or stun grenades (seed: breitbart-lithuanian-mp-2021)."
+    )
     source: str | None = None
     note: str | None = None
 
@@ -141,6 +144,8 @@ class Defender(Strict):
     sensor_hazard: NonNeg = Field(0.0, description="Baseline detection hazard from patrols outside the allocated force.")
     response_per_guard: Positive = Field(description="Incidents one effective guard on duty can answer per day.")
     stop_per_guard: Positive = Field(description="People one effective guard can stop at one incident.")
+    injuries_per_violent_incident: NonNeg = Field(0.5, description="Defenders injured per violent incident (expected).")
+    violent_incident_load: NonNeg = Field(3.0, description="A violent incident weighs this many incidents in the load that tires the force.")
     fatigue: Fatigue
     pushback_share: ScheduleProb = Field(description="Share of intercepted people pushed back (rest detained), by date.")
     vulnerable_pushback_factor: Prob = Field(1.0, description="Multiplier on the pushback share for vulnerable people.")
