@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -66,14 +67,15 @@ def run(
 
 
 def _print_summary(summary: dict, result, out_dir: Path) -> None:
-    table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}")
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
     cols = [("attempts", "new_attempts"), ("turned back", "new_turnbacks"), ("detained", "new_detentions"),
             ("unseen", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
     table.add_column("country")
     for label, _ in cols:
-        table.add_column(label, justify="right")
-    table.add_column("max zone", justify="right")
-    table.add_column("max fatigue", justify="right")
+        table.add_column(label, justify="right", min_width=len(label))
+    table.add_column("max zone", justify="right", min_width=8)
+    table.add_column("max fatigue", justify="right", min_width=11)
     for scope, entry in summary["countries"].items():
         if "new_attempts" not in entry["totals"]:
             continue
