@@ -68,14 +68,14 @@ def run(
 
 def _print_summary(summary: dict, result, out_dir: Path) -> None:
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    cols = [("attempts", "new_attempts"), ("turned back", "new_turnbacks"), ("detained", "new_detentions"),
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    cols = [("attempts", "new_attempts"), ("turnback", "new_turnbacks"), ("detained", "new_detentions"),
             ("unseen", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
-    table.add_column("country")
+    table.add_column("")
     for label, _ in cols:
         table.add_column(label, justify="right", min_width=len(label))
-    table.add_column("max zone", justify="right", min_width=8)
-    table.add_column("max fatigue", justify="right", min_width=11)
+    table.add_column("zone max", justify="right", min_width=8)
+    table.add_column("fatigue", justify="right", min_width=7)
     for scope, entry in summary["countries"].items():
         if "new_attempts" not in entry["totals"]:
             continue
