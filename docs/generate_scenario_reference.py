@@ -202,6 +202,125 @@ for example `my/scenario.yaml:108 (events[0].country): unknown defender 'AB'` wi
 `hint: use one of: AA`. Fix one stage and the next one reports.
 """
 
+# Descriptions for fields the schema leaves undescribed (the schema's own description wins
+# whenever it has one). Keyed by (class name, field name); events also look up their bases.
+FALLBACK = {
+    ("Scenario", "name"): "Scenario name, used in outputs and the manifest.",
+    ("Scenario", "description"): "Free text; its first 100 characters show in `borderlab scenarios`.",
+    ("Scenario", "start"): "First simulated day.",
+    ("Scenario", "end"): "Last simulated day (inclusive).",
+    ("Scenario", "seed"): "Default random seed; `borderlab run --seed` overrides it.",
+    ("Scenario", "countries"): "States in the scenario and their roles.",
+    ("Scenario", "nodes"): "Places people can be.",
+    ("Scenario", "edges"): "Links between nodes.",
+    ("Scenario", "segments"): "Guarded stretches of border; outputs are reported per segment.",
+    ("Scenario", "terrains"): "Terrain types by name (added to the defaults).",
+    ("Scenario", "barriers"): "Barrier types by name (added to the defaults).",
+    ("Scenario", "supply"): "Flight routes into the capital.",
+    ("Scenario", "transit"): "Logistics from the capital to the border.",
+    ("Scenario", "orchestrator"): "Tactics, coercion and learning of the orchestrating state.",
+    ("Scenario", "defenders"): "One entry per defending country.",
+    ("Scenario", "humanitarian"): "Temperature, exposure and shelters.",
+    ("Scenario", "returns"): "Repatriation destination and voluntary return.",
+    ("Scenario", "onward"): "Onward movement of people who crossed.",
+    ("Scenario", "initial_population"): "People already present on day 0.",
+    ("Scenario", "events"): "Dated policy verbs (see Events).",
+    ("Country", "name"): "Full name.",
+    ("Country", "role"): "orchestrator (runs the pressure), defender (guards segments), destination, origin or transit.",
+    ("Node", "id"): "Unique id, used by edges, segments, routes, shelters and events.",
+    ("Node", "type"): "Kind of place; people who arrive here take the matching status "
+                      "(capital → CAPITAL, staging → STAGING, border_zone → ZONE, interior → INTERIOR, "
+                      "destination → ONWARD, origin → RETURNED).",
+    ("Node", "name"): "Display name.",
+    ("Node", "lat"): "Latitude (degrees), for readers; not used by the simulation.",
+    ("Node", "lon"): "Longitude (degrees), for readers; not used by the simulation.",
+    ("Edge", "from_"): "Node id the link starts at.",
+    ("Edge", "to"): "Node id the link ends at.",
+    ("Edge", "km"): "Length in km.",
+    ("Edge", "mode"): "Travel mode; sets the speed (`transit.speeds_km_per_day`).",
+    ("Segment", "id"): "Unique id; segment-level outputs use it as their scope.",
+    ("Segment", "length_km"): "Length of border guarded (km); guards are spread and counted per km.",
+    ("Segment", "terrain"): "Terrain type (a key of `terrains`).",
+    ("Segment", "crossing_point"): "An official crossing point on this segment, if any.",
+    ("Segment", "name"): "Display name.",
+    ("BarrierPoint", "date"): "From this date on.",
+    ("BarrierPoint", "type"): "Barrier type (a key of `barriers`).",
+    ("Schedule", "value"): "The value before the first point (throughout if there are no points).",
+    ("Schedule", "points"): "Dated changes, each holding until the next.",
+    ("Schedule", "confidence"): "official / estimate / assumption / contested.",
+    ("Schedule", "unit"): "Unit, for readers.",
+    ("SchedulePoint", "date"): "From this date on …",
+    ("SchedulePoint", "value"): "… the value is this (until the next point).",
+    ("CrossingPoint", "name"): "Name of the crossing point.",
+    ("Supply", "routes"): "Flight routes into the capital.",
+    ("Route", "id"): "Unique id; named by `ban_route` / `set_route_seats`, scope of `new_boarded`.",
+    ("Route", "weekly_seats"): "Seats per week on this route, by date.",
+    ("Orchestrator", "tactics"): "Tactic phases on the timeline. Where phases overlap, the one listed later wins; "
+                                 "on days with no phase nobody is moved to the border or sent to cross.",
+    ("Orchestrator", "trained_groups"): "Contested variant, off by default.",
+    ("TacticPhase", "start"): "First day of the phase.",
+    ("TacticPhase", "tactic"): "siege, mass or adaptive (see docs/model.md).",
+    ("TacticPhase", "group_size"): "Sizes of the groups sent to cross.",
+    ("GroupSize", "min"): "Smallest group (a zone's last group of the day may be smaller).",
+    ("GroupSize", "max"): "Largest group.",
+    ("TrainedGroups", "enabled"): "Switch the unverified variant on.",
+    ("TrainedGroups", "share"): "Share of people who are trained.",
+    ("TrainedGroups", "detection_mult"): "Multiplier on the guard detection hazard of a group with a trained member.",
+    ("Defender", "country"): "Defending country code.",
+    ("Defender", "allocation"): "How the force on duty is spread over segments.",
+    ("Defender", "fatigue"): "Fatigue build-up and recovery.",
+    ("Allocation", "rule"): "uniform: per km; pressure: per km mixed with recent detected incidents; fixed: `weights`.",
+    ("Humanitarian", "temperature"): "Daily minimum temperature series.",
+    ("Humanitarian", "exposure"): "Exposure reserve parameters.",
+    ("Humanitarian", "shelters"): "Heated shelters that take people out of the zone.",
+    ("Temperature", "seasonal"): "The seasonal curve.",
+    ("TemperaturePoint", "date"): "Day of the observation.",
+    ("TemperaturePoint", "temp_c"): "Observed daily minimum (°C).",
+    ("Shelter", "capacity"): "Places, by date (0 = closed).",
+    ("Returns", "voluntary"): "Voluntary return rates.",
+    ("VoluntaryReturn", "max_rate"): "Upper bound of the daily rate.",
+    ("InitialGroup", "node"): "Node where they start; their status follows the node type.",
+    ("InitialGroup", "count"): "Number of people.",
+    ("InitialGroup", "vulnerable_share"): "Share vulnerable; default `supply.vulnerable_share`.",
+    ("InitialGroup", "nationality"): "Nationality label.",
+    ("InitialGroup", "health"): "Starting exposure reserve (1 = healthy).",
+    ("Event", "date"): "First day the event applies.",
+    ("CloseCrossing", "type"): "The verb.",
+    ("CloseCrossing", "segment"): "Id of a segment with a crossing point.",
+    ("BuildBarrier", "segments"): "Segment ids.",
+    ("BuildBarrier", "barrier"): "Barrier type (a key of `barriers`).",
+    ("BuildBarrier", "km"): "Length covered on each segment; the whole segment if omitted.",
+    ("BanRoute", "routes"): "Route ids.",
+    ("SetRouteSeats", "route"): "Route id.",
+    ("SetRouteSeats", "weekly_seats"): "Seats per week from `date`.",
+    ("SetVisaFactor", "value"): "Share of would-be travellers who get a visa.",
+    ("DeployTroops", "country"): "Defending country code.",
+    ("DeployTroops", "troops"): "Soldiers and police in support (unchanged if omitted).",
+    ("DeployTroops", "border_guards"): "Border guards (unchanged if omitted).",
+    ("SetPushback", "country"): "Defending country code.",
+    ("SetPushback", "share"): "Share of intercepted people pushed back (the rest are detained).",
+    ("SetReceptionCapacity", "country"): "Defending country code.",
+    ("SetReceptionCapacity", "capacity"): "Places in guarded centres.",
+    ("ExclusionZone", "country"): "Defending country code.",
+    ("OpenAidAccess", "aid_access"): "Aid access from `date`.",
+    ("OpenShelter", "node"): "Node of a shelter listed in `humanitarian.shelters`.",
+    ("OpenShelter", "capacity"): "Shelter places.",
+    ("RepatriationFlight", "seats"): "Seats on the flight.",
+}
+GENERIC = {"source": "Where it comes from (URL or citation).", "note": "Free text for readers.",
+           "type": "The verb."}
+
+
+def describe_field(model: type, name: str, f) -> str:
+    if f.description:
+        return f.description
+    for cls in model.__mro__:
+        text = FALLBACK.get((cls.__name__, name))
+        if text:
+            return text
+    return GENERIC.get(name, "")
+
+
 # ---------------------------------------------------------------------------------------
 # Rendering helpers
 # ---------------------------------------------------------------------------------------
@@ -324,6 +443,8 @@ def default_text(field) -> str:
         value = field.default
     if value is PydanticUndefined or value is None:
         return "none"
+    if value == "":
+        return "empty"
     if value is DEFAULT_TERRAINS or value == DEFAULT_TERRAINS:
         return "the [default terrains](#default-terrains)"
     if value is DEFAULT_BARRIERS or value == DEFAULT_BARRIERS:
@@ -355,7 +476,7 @@ def field_rows(model: type[BaseModel], skip=()) -> list[str]:
             continue
         key = f.alias or name
         text, cons = describe_type(f.annotation, f.metadata)
-        desc = f.description or ""
+        desc = describe_field(model, name, f)
         rows.append(f"| `{key}` | {cell(text)} | {cell(default_text(f))} | {cell('; '.join(cons)) or ''} | {cell(desc)} |")
     return rows
 

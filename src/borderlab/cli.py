@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -68,7 +67,7 @@ def run(
 
 def _print_summary(summary: dict, result, out_dir: Path) -> None:
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+                  box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
     cols = [("attempts", "new_attempts"), ("turnback", "new_turnbacks"), ("detained", "new_detentions"),
             ("unseen", "new_undetected"), ("onward", "new_onward"), ("deaths", "new_deaths")]
     table.add_column("")
