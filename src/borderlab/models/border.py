@@ -190,13 +190,12 @@ class Border(Module):
         pushed = ic[push]
         to_detain = ic[~push]
         reception = sim.module("reception")
-        overflow = reception.detain(uids[to_detain], pc[to_detain], self.interior[pseg[to_detain]], day)
+        admitted = reception.detain(uids[to_detain], pc[to_detain], self.interior[pseg[to_detain]], day)
         detained_mask = np.zeros(uids.size, dtype=bool)
-        detained_mask[to_detain] = True
+        detained_mask[to_detain[admitted]] = True
         released = np.zeros(uids.size, dtype=bool)
-        if overflow.size:
-            of = to_detain[np.isin(uids[to_detain], overflow)]
-            detained_mask[of] = False
+        if not admitted.all():
+            of = to_detain[~admitted]
             can_push = dfd.pushback[pc[of], day] > 0
             pushed = np.concatenate([pushed, of[can_push]])
             released[of[~can_push]] = True
@@ -207,31 +206,35 @@ class Border(Module):
         onward.enter(uids[crossed], pc[crossed], self.interior[pseg[crossed]], day)
         sim.today["back_in_zone"] = uids[pushed_mask | seen_held | unseen_blocked]
 
-        def per_seg(mask):
-            return np.bincount(pseg[mask], minlength=ns).astype(float)
-
-        flows["new_attempts_all"] = np.bincount(pseg, minlength=ns).astype(float)
+        # per-segment counts of every person-level outcome in one pass
+        outcome = np.full(uids.size, 6, dtype=np.int64)  # 6: held (barrier/terrain, unseen or seen)
+        outcome[crossed_unseen] = 0
+        outcome[crossed_seen & ~released] = 1
+        outcome[released] = 2
+        outcome[detained_mask] = 3
+        outcome[pushed_mask] = 4
+        outcome[seen_held] = 5
+        table = np.bincount(outcome * ns + pseg, minlength=7 * ns).reshape(7, ns).astype(float)
+        flows["new_attempts_all"] = table.sum(axis=0)
         flows["new_groups"] = np.bincount(seg, minlength=ns).astype(float)
         flows["new_incidents"] = np.bincount(seg[detected], minlength=ns).astype(float)
         flows["new_unanswered"] = np.bincount(seg[detected & ~answered], minlength=ns).astype(float)
-        flows["new_pushbacks"] = per_seg(pushed_mask)
-        flows["new_turnbacks"] = per_seg(pushed_mask | seen_held)
-        flows["new_detentions"] = per_seg(detained_mask)
-        flows["new_released"] = per_seg(released)
+        flows["new_undetected"] = table[0]
+        flows["new_unstopped"] = table[1]
+        flows["new_released"] = table[2]
+        flows["new_detentions"] = table[3]
+        flows["new_pushbacks"] = table[4]
+        flows["new_turnbacks"] = table[4] + table[5]
         flows["new_attempts"] = flows["new_turnbacks"] + flows["new_detentions"] + flows["new_released"]
-        flows["new_undetected"] = per_seg(crossed_unseen)
-        flows["new_unstopped"] = per_seg(crossed_seen)
-        for name, v in flows.items():
-            if name not in ("new_violent_incidents", "new_defender_injuries"):
-                sim.results.add(name, day, v)
+        crossed_per_seg = table[0] + table[1] + table[2]
         violent = np.zeros(seg.size, dtype=bool)
         if att.violence > 0:
             violent = answered & (sim.streams["border.violence"].uniform(day, lead) < att.violence)
         flows["new_violent_incidents"] = np.bincount(seg[violent], minlength=ns).astype(float)
         seg_c = self.seg_country
         flows["new_defender_injuries"] = flows["new_violent_incidents"] * dfd.injuries_per_violent[seg_c]
-        for name in ("new_violent_incidents", "new_defender_injuries"):
-            sim.results.add(name, day, flows[name])
+        for name, v in flows.items():
+            sim.results.add(name, day, v)
         # violent incidents weigh more in the load that tires the force
         sim.today["incidents"] = flows["new_incidents"] + flows["new_violent_incidents"] * (dfd.violent_load[seg_c] - 1.0)
-        sim.today["outcome"] = (flows["new_attempts_all"], per_seg(crossed))
+        sim.today["outcome"] = (flows["new_attempts_all"], crossed_per_seg)

@@ -91,6 +91,8 @@ class Health(Module):
         movement = sim.module("movement")
         sheltered = np.zeros(len(self.shelters))
         for k in range(len(self.shelters)):
+            if self.shelter_cap[k, day] <= 0 and (day == 0 or self.shelter_cap[k, day - 1] <= 0):
+                continue  # closed yesterday and today: nobody inside, nobody to take in
             node = self.shelter_node[k]
             inside = np.flatnonzero((pop.status == Status.STAGING) & (pop.node == node))
             cap = int(self.shelter_cap[k, day])
@@ -157,7 +159,8 @@ class Health(Module):
             sim.module("movement").depart(back, dest, day, why="discharged, back to staging")
         due = due[crossed]
         c = pop.country[due]
-        overflow = sim.module("reception").detain(due, c, pop.node[due], day)
+        admitted = sim.module("reception").detain(due, c, pop.node[due], day)
+        overflow = due[~admitted]
         if overflow.size:
             # no place in detention: released inland and moving on
             sim.module("onward").enter(overflow, pop.country[overflow], pop.node[overflow], day)

@@ -50,15 +50,17 @@ class Onward(Module):
             c = pop.country[inside]
             caught = sim.streams["onward.inland"].uniform(day, inside) < self.inland[c]
             cand = inside[caught]
-            overflow = sim.module("reception").detain(cand, c[caught], pop.node[cand], day)
-            done = cand[~np.isin(cand, overflow)] if overflow.size else cand
+            admitted = sim.module("reception").detain(cand, c[caught], pop.node[cand], day)
+            done = cand[admitted]
             if done.size:
                 seg = pop.segment[done]
                 counts = np.bincount(seg[seg >= 0], minlength=self.n_segments).astype(float)
                 sim.results.add("new_detentions", day, counts)
                 sim.results.add("new_attempts", day, counts)
                 caught_c = np.bincount(pop.country[done], minlength=nd).astype(float)
-            leave = inside[~caught | np.isin(inside, overflow)]
+            still = np.ones(inside.size, dtype=bool)
+            still[np.flatnonzero(caught)[admitted]] = False
+            leave = inside[still]
             leave = leave[pop.ti_next[leave] <= day]
             sim.module("movement").depart(leave, self.destination, day, why="picked up, moving on")
         sim.results.rec("new_inland_detentions", day, caught_c)

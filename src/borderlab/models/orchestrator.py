@@ -65,6 +65,7 @@ class Orchestrator(Module):
         self.next_group = 0
         self._streams: dict[int, tuple] = {}
         self._weights_day = -1
+        self._zone_weights_day = -1
         sim.results.define("orchestrator_weight", self.defenders, "ratio",
                            "Share of the orchestrator's pressure aimed at each country today.")
 
@@ -109,7 +110,13 @@ class Orchestrator(Module):
         return w / s if s > 0 else w
 
     def zone_weights(self, day, zones, zone_country, zone_weight) -> np.ndarray:
-        """Weight of each border zone as a destination for people released today."""
+        """Weight of each border zone as a destination for people released today (cached per day)."""
+        if self._zone_weights_day != day:
+            self._zone_weights = self._compute_zone_weights(day, zones, zone_country, zone_weight)
+            self._zone_weights_day = day
+        return self._zone_weights
+
+    def _compute_zone_weights(self, day, zones, zone_country, zone_weight) -> np.ndarray:
         ph = self.phase(day)
         if ph is None:
             return np.zeros(len(zones))

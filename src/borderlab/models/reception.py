@@ -31,27 +31,30 @@ class Reception(Module):
     def phases(self):
         return [("reception.release", self.release)]
 
-    def detain(self, uids: np.ndarray, country: np.ndarray, node: np.ndarray, day: int) -> np.ndarray:
-        """Detain whom capacity allows, in order; return the uids that did not fit."""
-        if uids.size == 0:
-            return uids
-        dfd = self.sim.module("defenders")
-        pop = self.sim.pop
+    def detain(self, uids: np.ndarray, country: np.ndarray, node, day: int) -> np.ndarray:
+        """Detain whom capacity allows, in the order given; return the mask of those admitted."""
         admitted = np.zeros(uids.size, dtype=bool)
+        if uids.size == 0:
+            return admitted
+        cap = self.sim.module("defenders").reception_cap[:, day]
         for c in np.unique(country):
             m = np.flatnonzero(country == c)
-            free = int(max(0.0, np.floor(dfd.reception_cap[c, day]) - self.n_detained[c]))
+            free = int(max(0.0, np.floor(cap[c]) - self.n_detained[c]))
             admitted[m[:free]] = True
             self.n_detained[c] += min(free, m.size)
         a = uids[admitted]
         if a.size:
+            pop = self.sim.pop
+            ca = country[admitted]
             pop.transition(a, Status.DETAINED, "detained")
-            pop.country[a] = country[admitted]
+            pop.country[a] = ca
             pop.node[a] = node[admitted] if np.ndim(node) else node
-            for c in np.unique(country[admitted]):
-                m = a[country[admitted] == c]
-                pop.ti_next[m] = day + self.geometric_days("reception.detention", day, m, self.detention_days[c])
-        return uids[~admitted]
+            days = np.empty(a.size, dtype=np.int32)
+            for c in np.unique(ca):
+                m = ca == c
+                days[m] = self.geometric_days("reception.detention", day, a[m], self.detention_days[c])
+            pop.ti_next[a] = day + days
+        return admitted
 
     def release(self, day: int) -> None:
         sim, pop = self.sim, self.sim.pop

@@ -47,6 +47,8 @@ class Transit(Module):
                         best, best_days = int(s), d
             self.staging_of[z] = best
         self.shelter_nodes = {sim.index.node[s.node] for s in sc.humanitarian.shelters}
+        self.is_shelter = np.zeros(g.n, dtype=bool)
+        self.is_shelter[list(self.shelter_nodes)] = True
         sim.results.define("new_dispatched", ["capital", "staging"], "flow",
                            "People the orchestrator moves on today: capital → staging, staging → zone.", total=False)
 
@@ -103,7 +105,7 @@ class Transit(Module):
         # staging → zone (not out of an open shelter)
         ready = pop.due(Status.STAGING, day)
         if ready.size and self.shelter_nodes:
-            ready = ready[~np.isin(pop.node[ready], list(self.shelter_nodes))]
+            ready = ready[~self.is_shelter[pop.node[ready]]]
         n_stg = 0
         if ready.size:
             # keep the zone assigned in the capital; re-plan for those sent back from the zone
