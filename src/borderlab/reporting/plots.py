@@ -30,13 +30,23 @@ def monthly(dates: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return keys.astype("datetime64[D]"), np.bincount(inv, weights=values)
 
 
-def _annotate(ax, sim, max_labels: int = 12) -> None:
-    shown = [e for e in sim.events_applied if e.label]
-    for e in shown[:max_labels]:
+def _annotate(ax, sim, labels: bool = False) -> None:
+    """Dotted lines at timeline events; with `labels`, the texts of well-separated ones."""
+    events = [e for e in sim.events_applied if e.label]
+    lo, hi = sim.calendar.start, sim.calendar.end
+    events = [e for e in events if lo <= e.date <= hi]
+    last = None
+    for e in events:
         x = np.datetime64(e.date, "D")
         ax.axvline(x, color="#999999", lw=0.6, ls=":")
-        ax.text(x, 1.0, e.label, transform=ax.get_xaxis_transform(), rotation=90, fontsize=6,
-                va="top", ha="right", color="#555555")
+        # label only events at least 12 days after the last labelled one, so texts do not overlap
+        if labels and (last is None or (x - last) >= np.timedelta64(12, "D")):
+            ax.text(x, 0.99, e.label, transform=ax.get_xaxis_transform(), rotation=90, fontsize=5.5,
+                    va="top", ha="right", color="#555555")
+            last = x
+
+
+OBSERVED_STYLE = {"new_attempts": "k", "new_turnbacks": "#7f0000", "new_detentions": "#08306b"}
 
 
 def plot_attempts(run, observations, path: Path) -> Path:
@@ -44,22 +54,30 @@ def plot_attempts(run, observations, path: Path) -> Path:
     dates = sim.calendar.dates()
     defenders = list(sim.index.defender)
     fig = Figure(figsize=(10, 2.8 * len(defenders)))
-    obs = [o for o in resolve_conflicts(observations or []) if o.model and o.grain == "monthly"]
+    obs = [o for o in resolve_conflicts(observations or [])
+           if o.model and o.grain == "monthly" and o.model[0] in OBSERVED_STYLE]
+    by_month = sim.calendar.n_days >= 90
     for k, c in enumerate(defenders):
         ax = fig.add_subplot(len(defenders), 1, k + 1)
-        for metric, style in (("new_attempts", "-"), ("new_turnbacks", "--"), ("new_detentions", ":")):
-            m, v = monthly(dates, res.series(metric, c))
-            ax.step(m, v, where="post", ls=style, color=COLORS.get(c, "k"), label=f"model {metric} (monthly)")
-        for o in obs:
+        for j, (metric, color) in enumerate((("new_attempts", "#d62728"), ("new_turnbacks", "#ff9896"),
+                                             ("new_detentions", "#1f77b4"))):
+            if by_month:
+                m, v = monthly(dates, res.series(metric, c))
+                ax.bar(m + np.timedelta64(2 + 8 * j, "D"), v, width=8, align="edge", color=color,
+                       label=f"model {metric} (per month)")
+            else:
+                ax.plot(dates, res.series(metric, c), color=color, label=f"model {metric} (per day)")
+        shown = set()
+        for o in obs if by_month else []:
             metric, scope, _ = o.model
             if scope == c:
-                mid = np.datetime64(o.start, "D")
-                ax.plot([mid, np.datetime64(o.end, "D")], [o.value, o.value], color="k", lw=2)
-                ax.plot(mid, o.value, "ko", ms=4)
-                ax.annotate(f"{o.metric} ({o.country})", (mid, o.value), fontsize=6, xytext=(2, 3),
-                            textcoords="offset points")
-        ax.set_title(f"{c}: attempts, turn-backs and detentions per month; observed monthly figures in black", fontsize=9)
-        ax.set_ylabel("people / events per month")
+                lo, hi = np.datetime64(o.start, "D"), np.datetime64(o.end, "D") + 1
+                ax.plot([lo, hi], [o.value, o.value], color=OBSERVED_STYLE[metric], lw=2.5,
+                        label=None if metric in shown else f"observed ↔ {metric}")
+                shown.add(metric)
+        ax.set_xlim(dates[0], dates[-1] + 1)
+        ax.set_title(f"{c}: attempts, turn-backs and detentions" + ("; observed monthly figures as dark lines" if by_month else ""), fontsize=9)
+        ax.set_ylabel("per month" if by_month else "per day")
         ax.legend(fontsize=7, loc="upper left")
         _annotate(ax, sim)
     fig.tight_layout()
@@ -79,8 +97,8 @@ def plot_zone(run, path: Path) -> Path:
     ax.plot(dates, res.series("n_in_capital", orch), color="#17becf", ls=":", label="in the capital")
     ax.set_title("People in the border zone and waiting on the orchestrator's side", fontsize=9)
     ax.set_ylabel("people")
-    ax.legend(fontsize=7)
-    _annotate(ax, sim)
+    ax.legend(fontsize=7, loc="upper right")
+    _annotate(ax, sim, labels=True)
     fig.tight_layout()
     return _save(fig, path)
 
