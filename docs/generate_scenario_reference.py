@@ -128,7 +128,8 @@ detection_k:                            # long form
 
 Fields marked **Param** in the tables below accept both forms; their constraints (≥ 0,
 > 0, between 0 and 1) apply to `value` and to both ends of `range`. `true`/`false` is
-rejected where a number is expected.
+rejected where a number is expected; numbers in scientific notation (`1e-3`, `2.5e4`) are
+read as numbers.
 
 ## Values that change by date: `Schedule`
 
@@ -170,11 +171,13 @@ borderlab check toy-border --set 'orchestrator.tactics.0.group_size={min: 5, max
 - `VALUE` is read as YAML: `0.4` is a number, `forest` a string, `{min: 5, max: 7}` a
   mapping, `[a, b]` a list.
 - If the field is written in the file in long form (`{value: …, range: …}`), `--set`
-  changes only its `value`, keeping range and source. For a schedule written as a mapping
-  this is the value *before the first point*; a schedule written as a number or a list is
-  replaced by what you give.
+  changes only its `value`, keeping range and source, so a value outside the range is
+  refused; give a mapping (`--set 'path={value: 0.5}'`) to replace the whole parameter.
+  For a schedule written as a mapping this is the value *before the first point*; a
+  schedule written as a number or a list is replaced by what you give.
 - A field left out of the file can be set if its parent section is in the file; a missing
-  intermediate section is an error. `borderlab check SCENARIO --show` prints every
+  intermediate section is an error. The default terrain and barrier tables count as present
+  (`--set barriers.wall.hold=0.9`). `borderlab check SCENARIO --show` prints every
   numeric path with its value (`path@date` lines are schedule points, shown for reading;
   address them as `…points.N.value`).
 - The overrides applied are recorded in the run's `manifest.json`.
@@ -578,6 +581,8 @@ def param_text(p: P.Param) -> str:
 def generate() -> str:
     lines: list[str] = [PREAMBLE.strip(), ""]
 
+    lines += ["## Fields of the common forms", "",
+              "The long forms of [Param](#param) and [Schedule](#schedule), as the schema defines them.", ""]
     lines += ['<a id="param"></a>', "### Param fields", "", doc(P.Param), ""]
     lines += field_rows(P.Param) + [""]
     lines += ['<a id="schedule"></a>', "### Schedule fields", "", doc(P.Schedule), ""]

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import yaml
 
+from borderlab.engine.graph import TYPE_CODE
 from borderlab.engine.sim import Sim
+from borderlab.engine.status import TERMINAL, Status
 from borderlab.scenario.loader import load_scenario
 from borderlab.scenario.registry import SCENARIO_ROOT
 from borderlab.simulation import build_sim
@@ -117,12 +119,43 @@ def assert_conserved(sim: Sim, initial: np.ndarray) -> None:
         assert n_people[d] == people
         prev = counts
     # terminal statuses are absorbing: no one ever leaves them
-    from borderlab.engine.status import TERMINAL
-
     for st in TERMINAL:
         out = sim.flow_log[:n_days, int(st), :].copy()
         out[:, int(st)] = 0
         assert out.sum() == 0, f"people left absorbing status {st.name}"
+
+
+# where each status lives: the node type a person with that status must be at
+PLACE = {Status.CAPITAL: "capital", Status.STAGING: "staging", Status.ZONE: "border_zone",
+         Status.INTERIOR: "interior", Status.DETAINED: "interior", Status.RECEPTION: "interior",
+         Status.ONWARD: "destination", Status.RETURNED: "origin"}
+
+
+def assert_people_where_their_status_says(sim) -> None:
+    pop = sim.pop
+    node_type = sim.graph.type_code[pop.node]
+    for status, place in PLACE.items():
+        bad = (pop.status == status) & (node_type != TYPE_CODE[place])
+        assert not bad.any(), f"day {sim.day}: {bad.sum()} {status.name} people not at a {place} node"
+    # in the zone you face the zone's country; across the line you belong to a country
+    zone = pop.status == Status.ZONE
+    faces = {sim.graph.index[n.id]: sim.index.defender[n.faces] for n in sim.scenario.nodes if n.faces}
+    expected = np.array([faces.get(int(k), -9) for k in pop.node[zone]], dtype=np.int64)
+    assert np.array_equal(pop.country[zone].astype(np.int64), expected)
+    for status in (Status.INTERIOR, Status.DETAINED, Status.RECEPTION):
+        assert (pop.country[pop.status == status] >= 0).all(), status.name
+    for status in (Status.CAPITAL, Status.STAGING):
+        assert (pop.country[pop.status == status] == -1).all(), status.name
+
+
+def check_every_day(sim) -> None:
+    """Run the placement check at the end of every day (wraps the last phase)."""
+    name, step = sim.loop[-1]
+
+    def checked(day, step=step):
+        step(day)
+        assert_people_where_their_status_says(sim)
+    sim.loop[-1] = (name, checked)
 
 
 def load_yaml_data(path: Path = TOY_PATH) -> dict:
@@ -132,8 +165,3 @@ def load_yaml_data(path: Path = TOY_PATH) -> dict:
 def write_yaml(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def toy_text() -> str:
-    return TOY_PATH.read_text(encoding="utf-8")

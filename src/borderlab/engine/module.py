@@ -48,4 +48,9 @@ def geometric_from_uniform(u: np.ndarray, mean: float) -> np.ndarray:
     if mean <= 1.0:
         return np.ones(u.shape, dtype=np.int32)
     p = 1.0 / mean
-    return (1 + np.floor(np.log1p(-u) / np.log1p(-p))).astype(np.int32)
+    days = 1 + np.floor(np.log1p(-u) / np.log1p(-p))
+    # cap so that huge means ("never", e.g. 1e9 days) do not overflow int32 day counters
+    return np.minimum(days, MAX_WAIT_DAYS).astype(np.int32)
+
+
+MAX_WAIT_DAYS = 1 << 30  # ~2.9 million years: day + wait still fits in int32

@@ -9,6 +9,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..analysis.observations import load_observations
+from ..errors import InputFileError
 from .atomic import atomic_folder
 from .plots import make_plots
 from .summary import build_manifest, build_summary
@@ -22,8 +23,20 @@ def observations_for(run):
     return load_observations(run.loaded.folder / rel)
 
 
+def check_out_dir(out: Path) -> None:
+    """`out` is replaced wholesale: refuse unless it is new, empty or an earlier run folder
+    (so `--out .` or a typo never deletes a folder of other files)."""
+    out = Path(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise InputFileError(f"{out}: exists and is not a borderlab run folder (no manifest.json); not replacing it\n"
+                             "    hint: choose a new --out folder, or remove this one first")
+    if out.exists() and not out.is_dir():
+        raise InputFileError(f"{out}: exists and is not a folder\n    hint: choose a new --out folder")
+
+
 def write_run(run, out: Path, plots: bool = True) -> dict:
     """Write everything for `run` into `out`; returns the summary."""
+    check_out_dir(out)
     observations = observations_for(run)
     table = run.results.to_table(run.sim.calendar.dates())
     summary = build_summary(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -12,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
+from .geography import DEFAULT_BARRIERS, DEFAULT_TERRAINS
 from .overrides import apply_overrides
 from .references import check_references
 from .registry import resolve
@@ -46,6 +48,8 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) 
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), "a scenario must be a YAML mapping (key: value at the top level)",
                                      "start from a built-in: borderlab scenarios")])
+    if overrides:
+        _with_default_tables(data)
     applied = apply_overrides(data, overrides or [])
     try:
         sc = Scenario.model_validate(data)
@@ -56,6 +60,15 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) 
         raise ScenarioError([Problem(lines.locate(p), m, h) for p, m, h in refs])
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return LoadedScenario(sc, path, digest, applied)
+
+
+def _with_default_tables(data: dict) -> None:
+    """Give `data` the default terrain and barrier tables (as the schema will), so that
+    `--set barriers.wall.hold=…` reaches the entries `borderlab check --show` lists."""
+    for key, defaults in (("terrains", DEFAULT_TERRAINS), ("barriers", DEFAULT_BARRIERS)):
+        user = data.get(key)
+        if user is None or isinstance(user, dict):
+            data[key] = {**copy.deepcopy(defaults), **(user or {})}
 
 
 # -- pydantic errors → problems with file:line and a hint ---------------------------

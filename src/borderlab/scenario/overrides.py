@@ -10,6 +10,7 @@ from __future__ import annotations
 import yaml
 
 from ..errors import Problem, ScenarioError
+from .yamlfile import safe_load
 
 _ID_KEYS = ("id", "code", "country", "node", "name")
 
@@ -28,7 +29,7 @@ def parse_assignment(text: str) -> tuple[str, object]:
         raise ScenarioError([Problem(f"--set {text}", "expected PATH=VALUE", "e.g. --set defenders.PL.detection_k=0.4")])
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw)
+        value = safe_load(raw)
     except yaml.YAMLError:
         value = raw
     return path.strip(), value
@@ -49,6 +50,10 @@ def apply_overrides(data: dict, assignments: list[str]) -> list[tuple[str, objec
             nxt = None
             if isinstance(node, dict) and part in node:
                 nxt = node[part]
+            elif isinstance(node, dict):
+                # a section left out of the file (all defaults, e.g. orchestrator.trained_groups):
+                # create it; the schema fills the rest and names any misspelt key
+                nxt = node[part] = {}
             elif isinstance(node, list):
                 i = _pick(node, part)
                 nxt = node[i] if i is not None else None

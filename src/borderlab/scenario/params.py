@@ -8,6 +8,7 @@ manifest so a reader can audit every number.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -52,9 +53,23 @@ class Param(Strict):
         return float(self.value)
 
 
+def _number_text(v):
+    """YAML 1.1 reads `1e-3` (no dot) as text: take such text as the number it spells."""
+    if isinstance(v, str):
+        try:
+            x = float(v)
+        except ValueError:
+            raise ValueError(f"expected a number, got {v!r}") from None
+        if not math.isfinite(x):
+            raise ValueError(f"expected a finite number, got {v!r}")
+        return x
+    return v
+
+
 def _as_param(v):
     if isinstance(v, bool):
         raise ValueError("expected a number, not true/false")
+    v = _number_text(v)
     if isinstance(v, (int, float)):
         return {"value": v}
     return v
@@ -107,6 +122,7 @@ class Schedule(Strict):
 def _as_schedule(v):
     if isinstance(v, bool):
         return {"value": float(v)}
+    v = _number_text(v)
     if isinstance(v, (int, float)):
         return {"value": v}
     if isinstance(v, list):

@@ -9,6 +9,24 @@ import yaml
 from ..errors import InputFileError, Problem, ScenarioError
 
 
+class SafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader, except that an impossible date (2021-13-01) stays text instead of
+    raising ValueError, so the schema reports it with its file, line and a hint."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
+
+
+def safe_load(text: str):
+    return yaml.load(text, Loader=SafeLoader)
+
+
 class LineMap:
     """Field path (tuple of keys and indices) → 1-based line in the source file."""
 
@@ -67,8 +85,8 @@ def load_yaml(path: Path) -> tuple[object, LineMap]:
         raise InputFileError(f"{path}: cannot be read ({exc})") from None
     lm = LineMap(str(path))
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=SafeLoader)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -1,0 +1,135 @@
+"""Numba kernels on hand-made inputs with hand-made random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import poisson
+
+from borderlab.engine import kernels
+from borderlab.engine.status import Status
+
+# -- advance_travellers -------------------------------------------------------------------
+# A line 0 → 1 → 2 → 3 with travel days 1, 2, 1; node 0 cannot reach 3 in this table.
+T = int(Status.TRANSIT)
+NEXT_HOP = np.array([
+    [0, 1, -1, -1],
+    [0, 1, 2, 2],
+    [1, 1, 2, 3],
+    [2, 2, 2, 3],
+], dtype=np.int32)
+TRAVEL = np.array([
+    [0, 1, 9, 9],
+    [1, 0, 2, 9],
+    [9, 2, 0, 1],
+    [9, 9, 1, 0],
+], dtype=np.int32)
+ARRIVE = np.array([Status.RETURNED, Status.CAPITAL, Status.STAGING, Status.ZONE], dtype=np.int8)
+
+
+def travellers():
+    #            p0  p1  p2  p3  p4  p5
+    node = np.array([1, 3, 1, 1, 0, 1], dtype=np.int32)   # end of the current hop
+    dest = np.array([3, 3, 3, 3, 3, 3], dtype=np.int32)
+    ti = np.array([5, 5, 1, 6, 5, 0], dtype=np.int32)     # day they reach `node`
+    status = np.full(6, T, dtype=np.int8)
+    return node, dest, ti, status
+
+
+def test_advance_travellers_by_hand():
+    node, dest, ti, status = travellers()
+    ids = np.array([0, 1, 2, 3, 4], dtype=np.int64)  # p5 is due but not asked about
+    arrived = kernels.advance_travellers(ids, node, dest, ti, status, 5, NEXT_HOP, TRAVEL, ARRIVE)
+    # p0 reaches node 1 today and sets off on the 2-day hop to node 2: there on day 7
+    assert (node[0], ti[0], status[0], arrived[0]) == (2, 7, T, False)
+    # p1 reaches its destination (node 3, a zone)
+    assert (node[1], status[1], arrived[1]) == (3, Status.ZONE, True)
+    # p2 was overdue since day 1: 1 → 2 (day 3) → 3 (day 4) → arrived, all in one call
+    assert (node[2], ti[2], status[2], arrived[2]) == (3, 4, Status.ZONE, True)
+    # p3 is still on the road (due day 6): untouched
+    assert (node[3], ti[3], status[3], arrived[3]) == (1, 6, T, False)
+    # p4 cannot go on (no next hop): stops where it is, with that node's status
+    assert (node[4], status[4], arrived[4]) == (0, Status.RETURNED, True)
+    # p5 was not in `ids`
+    assert (node[5], ti[5], status[5]) == (1, 0, T)
+    assert arrived.dtype == np.bool_ and arrived.tolist() == [False, True, True, False, True]
+
+
+def test_advance_travellers_nobody():
+    node, dest, ti, status = travellers()
+    out = kernels.advance_travellers(np.array([], dtype=np.int64), node, dest, ti, status, 5,
+                                     NEXT_HOP, TRAVEL, ARRIVE)
+    assert out.size == 0
+
+
+# -- deplete_health -----------------------------------------------------------------------
+@pytest.mark.skipif(not hasattr(kernels, "deplete_health"), reason="kernel removed")
+def test_deplete_health_by_hand():
+    ids = np.array([0, 1, 2, 3], dtype=np.int64)
+    health = np.array([0.9, 0.9, 0.95, 0.1], dtype=np.float32)
+    vulnerable = np.array([False, True, False, False])
+    days = np.array([2, 2, 0, 2], dtype=np.int16)
+    exposure = np.array([1.0, 0.0])  # node 0 open forest, node 1 a shelter
+    node = np.array([0, 0, 1, 0], dtype=np.int32)
+    restore = np.array([0.0, 0.05, 0.3, 0.0])
+    # loss = e · L · (1 + hunger · days) · (vulnerable mult) with L = 0.1, hunger = 0.5
+    kernels.deplete_health(ids, health, vulnerable, days, 0.1, exposure, node, 2.0, 0.5, restore)
+    assert health[0] == pytest.approx(0.9 - 0.1 * 2.0, abs=1e-6)  # 0.7
+    assert health[1] == pytest.approx(0.9 - 0.1 * 2.0 * 2.0 + 0.05, abs=1e-6)  # 0.55
+    assert health[2] == pytest.approx(1.0, abs=1e-7)  # not exposed; aid restores, capped at 1
+    assert health[3] == pytest.approx(0.1 - 0.2, abs=1e-6)  # goes below 0: death is the caller's call
+
+
+# -- classify_attempts --------------------------------------------------------------------
+def test_classify_attempts_by_hand():
+    # group 0 answered (stop share 0.5), group 1 seen but unanswered, group 2 unseen,
+    # group 3 answered with enough guards to stop everyone
+    answered = np.array([True, False, False, True])
+    detected = np.array([True, True, False, True])
+    stop_frac = np.array([0.5, 0.5, 0.5, 1.0])
+    group_of = np.array([0, 0, 1, 1, 2, 2, 2, 3])
+    hold = np.array([0.2, 0.2, 0.3, 0.3, 0.2, 0.2, 0.0, 0.0])
+    passability = np.array([1, 1, 1, 1, 0.5, 0.5, 1.0, 1.0])
+    u = np.array([0.59, 0.61, 0.29, 0.31, 0.59, 0.61, 0.001, 0.999])
+    code = kernels.classify_attempts(group_of, answered, detected, hold, stop_frac, passability, u)
+    # answered: stopped with q = 1 − (1 − 0.5)(1 − 0.2) = 0.6 → u 0.59 intercepted (0), 0.61 crossed seen (3)
+    # unanswered: held by the barrier alone, hold 0.3 → 0.29 held in sight (1), 0.31 crossed seen (3)
+    # unseen: blocked with 1 − (1 − 0.2)·0.5 = 0.6 → 0.59 held unseen (2), 0.61 crossed unseen (4);
+    #         no barrier, passable ground: nobody is blocked even with u = 0.001
+    # answered with stop share 1: intercepted whatever u is
+    assert code.tolist() == [0, 3, 1, 3, 2, 4, 4, 0]
+
+
+# -- poisson_from_uniforms -----------------------------------------------------------------
+def test_poisson_from_uniforms_is_the_inverse_cdf():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(0.001, 0.999, size=300)
+    for lam in (0.7, 2.0, 35.0, 480.0):
+        out = np.zeros(u.size, dtype=np.int64)
+        kernels.poisson_from_uniforms(u[:, None], np.full(u.size, lam), out)
+        assert np.array_equal(out, poisson.ppf(u, lam).astype(np.int64)), lam
+
+
+def test_poisson_from_uniforms_by_hand():
+    # λ = 2: P(0) = 0.135, P(≤1) = 0.406, P(≤2) = 0.677, P(≤5) = 0.983, P(≤6) = 0.9955
+    u = np.array([[0.1], [0.2], [0.5], [0.99]])
+    out = np.zeros(4, dtype=np.int64)
+    kernels.poisson_from_uniforms(u, np.full(4, 2.0), out)
+    assert out.tolist() == [0, 1, 2, 6]
+    # λ = 1200 is drawn as three pieces of mean 400, one uniform each
+    u = np.array([[0.5, 0.5, 0.5]])
+    out = np.zeros(1, dtype=np.int64)
+    kernels.poisson_from_uniforms(u, np.array([1200.0]), out)
+    assert out[0] == 3 * int(poisson.ppf(0.5, 400))
+    kernels.poisson_from_uniforms(np.array([[0.7]]), np.array([0.0]), out)
+    assert out[0] == 0
+
+
+def test_hashed_uniforms_match_the_stream():
+    from borderlab.engine.streams import Stream
+
+    st = Stream(11, "k")
+    ids = np.array([0, 5, 123456789], dtype=np.int64)
+    out = np.empty(3)
+    kernels.hashed_uniforms(st.day_key(4), ids, out)
+    assert np.array_equal(out, st.uniform(4, ids))
