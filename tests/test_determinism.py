@@ -227,9 +227,6 @@ def test_arrivals_in_the_capital_are_the_flights_toy():
     assert np.array_equal(arrivals[k:], boarded[:-k])
 
 
-@pytest.mark.xfail(strict=True, reason="new_arrivals_capital ('People arriving in the orchestrator's "
-                   "capital (flights)') also counts people sent back to the capital when a shelter "
-                   "shrinks or closes, so it depends on downstream mechanisms (breaks CRN)")
 def test_arrivals_in_the_capital_are_flights_only():
     need_belarus()
     sim, _ = run_cached(BELARUS, (), 7)

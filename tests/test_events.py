@@ -46,6 +46,7 @@ EXAMPLES = {
     "exclusion_zone": {"country": "AA"},
     "open_aid_access": {"country": "AA", "aid_access": 1.0},
     "open_shelter": {"node": "staging", "capacity": 25},
+    "set_zone_aid": {"aid_access": 0.5},
     "repatriation_flight": {"seats": 5},
     "annotation": {"label": "talks"},
 }
@@ -105,6 +106,7 @@ def test_event_spans(tmp_path):
         {"type": "exclusion_zone", "date": "2021-09-04", "country": "AA"},
         {"type": "open_aid_access", "date": "2021-09-07", "until": "2021-09-09", "country": "AA"},
         {"type": "open_shelter", "date": "2021-09-13", "node": "staging", "capacity": 25},
+        {"type": "set_zone_aid", "date": "2021-09-02", "until": "2021-09-04", "aid_access": 0.7},
         {"type": "repatriation_flight", "date": "2021-09-11", "seats": 5},
         {"type": "deploy_troops", "date": "2021-08-01", "until": "2021-09-03", "country": "AA",
          "border_guards": 150},  # starts before the run: clipped to day 0
@@ -123,6 +125,8 @@ def test_event_spans(tmp_path):
     # aid: closed from 4 Sep, reopened 7–8 Sep (events apply in date order), closed again
     assert health.aid[0].tolist() == [0.5] * 3 + [0, 0, 0, 1, 1] + [0] * 6
     assert health.shelter_cap[0].tolist() == [0] * 12 + [25, 25]
+    z = float(sim.scenario.humanitarian.zone_aid_access.value)  # the default, before and after
+    assert health.zone_aid.tolist() == [z, 0.7, 0.7] + [z] * 11 and z != 0.7
     assert ret.repatriation_seats.tolist() == [0] * 10 + [5] + [0] * 3
     assert len(sim.events_applied) == len(events)
     dates = [e.date for e in sim.events_applied]
@@ -173,4 +177,16 @@ def test_unknown_reference_in_an_event_is_an_input_error(tmp_path):
     data["events"] = [{"type": "close_crossing", "date": "2021-09-05", "segment": "PL-nowhere"}]
     path = write_yaml(tmp_path / "bad.yaml", data)
     with pytest.raises(ScenarioError, match="unknown segment 'PL-nowhere'"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("kind", ["build_barrier", "repatriation_flight"])
+def test_until_is_rejected_where_it_has_no_meaning(kind, tmp_path):
+    from borderlab.errors import ScenarioError
+    from borderlab.scenario.loader import load_scenario
+
+    data = base_data()
+    data["events"] = [{"type": kind, "date": "2021-09-05", "until": "2021-09-07", **EXAMPLES[kind]}]
+    path = write_yaml(tmp_path / "bad.yaml", data)
+    with pytest.raises(ScenarioError, match=f"`until` does not apply to {kind}.*remove it"):
         load_scenario(path)

@@ -43,7 +43,7 @@ def user_errors(fn):
 def run(
     scenario: str = typer.Argument(..., help="Built-in scenario name (see `borderlab scenarios`) or path to a YAML file."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write (replaced atomically)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: the scenario's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed ≥ 0 (default: the scenario's)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter: path=value (repeatable)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),

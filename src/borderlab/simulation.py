@@ -11,6 +11,7 @@ from .engine.calendar import Calendar
 from .engine.graph import Graph
 from .engine.sim import Index, Sim
 from .engine.status import Status
+from .errors import Problem, ScenarioError
 from .models.border import Border
 from .models.defenders import Defenders
 from .models.health import Health
@@ -48,6 +49,8 @@ def build_sim(loaded: LoadedScenario, seed: int | None = None, check: bool = Tru
               capacity: int | None = None) -> Sim:
     """A Sim for `loaded`, seeded with `seed` (default: the scenario's), events applied."""
     sc = loaded.scenario
+    if seed is not None and not 0 <= int(seed) < 2**63:
+        raise ScenarioError([Problem("seed", f"seed {seed} is out of range", "use a whole number from 0 to 2**63-1")])
     graph = build_graph(sc)
     index = Index(
         node=dict(graph.index),

@@ -74,6 +74,8 @@ def deplete_health(ids, health, vulnerable, days_in_zone, loss_today, node_expos
     for j in range(ids.shape[0]):
         i = ids[j]
         e = node_exposure[node[i]]
+        if e <= 0.0:
+            access = 1.0  # indoors (a shelter, a building): full recovery rate
         loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
         if vulnerable[i]:
             loss *= vulnerable_mult
@@ -207,7 +209,8 @@ def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, n
     """One day outdoors for everyone in the zone, inland or at staging, in one pass.
 
     health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult) − aid_restore·access
-    (capped at 1); days_in_zone += 1 in the zone. Returns the dead, those in need of care
+    (capped at 1); days_in_zone += 1 in the zone. Where exposure is 0 (indoors, a shelter)
+    access is 1: people recover at the full aid rate. Returns the dead, those in need of care
     with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
     """
     n = status.shape[0]
@@ -232,6 +235,8 @@ def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, n
         elif st == interior_code and c >= 0:
             access = aid_interior[c]
         e = node_exposure[node[i]]
+        if e <= 0.0:
+            access = 1.0  # indoors (a shelter, a building): full recovery rate
         loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
         if vulnerable[i]:
             loss *= vulnerable_mult
@@ -248,7 +253,7 @@ def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, n
             need[n_need] = i
             need_access[n_need] = access
             n_need += 1
-        if st == zone_code:
+        if st == zone_code and h > 0.0:  # the dead are not in the zone any more
             zone_sum[scope] += h
             zone_cnt[scope] += 1
     return dead[:n_dead], need[:n_need], need_access[:n_need], cold_days, zone_sum, zone_cnt

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Event
+
+
+class _Instant(Event):
+    """An event that happens once (a flight) or stays (a barrier): `until` has no meaning."""
+
+    @model_validator(mode="after")
+    def _no_until(self):
+        if self.until is not None:
+            raise ValueError(f"`until` does not apply to {self.type} (it {self._lasts}); remove it")
+        return self
 
 
 class CloseCrossing(Event):
@@ -32,10 +42,11 @@ class OpenCrossing(CloseCrossing):
         sim.module("border").crossing_open[sim.index.segment[self.segment], self.span(sim)] = 1.0
 
 
-class BuildBarrier(Event):
+class BuildBarrier(_Instant):
     """Barrier of `barrier` type on `km` of each listed segment (all of it if km is omitted)."""
 
     module = "border"
+    _lasts = "stays once built"
     type: Literal["build_barrier"]
     segments: list[str]
     barrier: str
@@ -166,6 +177,18 @@ class OpenAidAccess(ExclusionZone):
     aid_access: float = Field(1.0, ge=0, le=1)
 
 
+class SetZoneAid(Event):
+    """Aid access for people stranded in the border zone on the orchestrator's side
+    (e.g. the Belarusian Red Cross let into a camp); edits `humanitarian.zone_aid_access`."""
+
+    module = "health"
+    type: Literal["set_zone_aid"]
+    aid_access: float = Field(ge=0, le=1, description="Aid access in the zone from `date` (until `until`).")
+
+    def apply(self, sim):
+        sim.module("health").zone_aid[self.span(sim)] = self.aid_access
+
+
 class OpenShelter(Event):
     """Open (or resize) a shelter that takes people out of the zone."""
 
@@ -181,10 +204,11 @@ class OpenShelter(Event):
         sim.module("health").shelter_cap[sim.index.shelter[self.node], self.span(sim)] = self.capacity
 
 
-class RepatriationFlight(Event):
+class RepatriationFlight(_Instant):
     """A repatriation flight from the capital home, with its seats."""
 
     module = "returns"
+    _lasts = "flies on its date; add one event per flight"
     type: Literal["repatriation_flight"]
     seats: float = Field(ge=0)
     nationality: str | None = Field(None, description="Only people of this nationality board (e.g. IQ).")
@@ -207,7 +231,7 @@ AnyEvent = Annotated[
     Union[
         CloseCrossing, OpenCrossing, BuildBarrier, BanRoute, SetRouteSeats, SetVisaFactor,
         DeployTroops, SetPushback, SetReceptionCapacity, ExclusionZone, OpenAidAccess,
-        OpenShelter, RepatriationFlight, Annotation,
+        SetZoneAid, OpenShelter, RepatriationFlight, Annotation,
     ],
     Field(discriminator="type"),
 ]

@@ -33,6 +33,7 @@ class Health(Module):
     def init(self, sim):
         super().init(sim)
         sc, cal, g = sim.scenario, sim.calendar, sim.graph
+        self.n_segments = len(sc.segments)
         hu = sc.humanitarian
         ex = hu.exposure
         self.temperature = daily_temperature(hu.temperature, cal, sim.streams["health.temperature"],
@@ -160,7 +161,19 @@ class Health(Module):
         due = due[crossed]
         c = pop.country[due]
         admitted = sim.module("reception").detain(due, c, pop.node[due], day)
+        # found inland after an unseen crossing: the defender records them like an inland
+        # apprehension (a detention, or a release when detention is full)
+        self._count_by_segment(("new_detentions", "new_attempts"), due[admitted], day)
         overflow = due[~admitted]
+        self._count_by_segment(("new_released", "new_attempts"), overflow, day)
         if overflow.size:
             # no place in detention: released inland and moving on
             sim.module("onward").enter(overflow, pop.country[overflow], pop.node[overflow], day)
+
+    def _count_by_segment(self, metrics: tuple[str, ...], uids: np.ndarray, day: int) -> None:
+        if uids.size == 0:
+            return
+        seg = self.sim.pop.segment[uids]
+        counts = np.bincount(seg[seg >= 0], minlength=self.n_segments).astype(float)
+        for name in metrics:
+            self.sim.results.add(name, day, counts)

@@ -79,7 +79,12 @@ class Movement(Module):
         self.sim.today["arrived"] = arrived
         res = self.sim.results
         cap = arrived.get(int(Status.CAPITAL), np.empty(0, np.int64))
-        res.rec("new_arrivals_capital", day, cap.size)
+        if cap.size and "by_air" in pop.columns:
+            landed = cap[pop.by_air[cap]]  # people sent back from a closed shelter do not count
+            pop.by_air[landed] = False
+            res.rec("new_arrivals_capital", day, landed.size)
+        else:
+            res.rec("new_arrivals_capital", day, 0)
         onward = arrived.get(int(Status.ONWARD), np.empty(0, np.int64))
         if onward.size:
             c = pop.country[onward]

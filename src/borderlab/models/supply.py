@@ -19,6 +19,7 @@ class Supply(Module):
     columns = (
         Column("nationality", "int16", 0),
         Column("vulnerable", "bool", False),
+        Column("by_air", "bool", False),  # on the flight leg; cleared on landing in the capital
     )
 
     def init(self, sim):
@@ -84,7 +85,7 @@ class Supply(Module):
         pick = (u[:, None] >= self.mix_cdf[route]).sum(axis=1)
         nat = self.mix_code[route, np.minimum(pick, self.mix_code.shape[1] - 1)]
         uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[route],
-                              dest=self.to[route], ti_next=day, nationality=nat)
+                              dest=self.to[route], ti_next=day, nationality=nat, by_air=True)
         sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")
 
     def on_create(self, uids, day):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .params import NonNeg, P, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 
@@ -84,9 +84,15 @@ class TacticPhase(Strict):
     def _mass_needs_target(self):
         if self.tactic == "mass" and not self.target_segment:
             raise ValueError("a mass tactic needs target_segment")
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
         return self
+
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, end, info):
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        return end
 
 
 class TrainedGroups(Strict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..events.library import AnyEvent
 from .actors import Defender, Orchestrator, Supply, Transit
@@ -45,11 +45,13 @@ class Scenario(Strict):
     events: list[AnyEvent] = Field(default_factory=list)
     observed: str | None = Field(None, description="CSV of observed figures to overlay on plots (relative path).")
 
-    @model_validator(mode="after")
-    def _period(self):
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _period(cls, end, info):
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end {end} is before start {start}; swap them or fix the year")
+        return end
 
     @model_validator(mode="before")
     @classmethod
