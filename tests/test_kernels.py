@@ -62,22 +62,36 @@ def test_advance_travellers_nobody():
     assert out.size == 0
 
 
-# -- deplete_health -----------------------------------------------------------------------
-@pytest.mark.skipif(not hasattr(kernels, "deplete_health"), reason="kernel removed")
-def test_deplete_health_by_hand():
-    ids = np.array([0, 1, 2, 3], dtype=np.int64)
-    health = np.array([0.9, 0.9, 0.95, 0.1], dtype=np.float32)
-    vulnerable = np.array([False, True, False, False])
-    days = np.array([2, 2, 0, 2], dtype=np.int16)
-    exposure = np.array([1.0, 0.0])  # node 0 open forest, node 1 a shelter
-    node = np.array([0, 0, 1, 0], dtype=np.int32)
-    restore = np.array([0.0, 0.05, 0.3, 0.0])
-    # loss = e · L · (1 + hunger · days) · (vulnerable mult) with L = 0.1, hunger = 0.5
-    kernels.deplete_health(ids, health, vulnerable, days, 0.1, exposure, node, 2.0, 0.5, restore)
-    assert health[0] == pytest.approx(0.9 - 0.1 * 2.0, abs=1e-6)  # 0.7
-    assert health[1] == pytest.approx(0.9 - 0.1 * 2.0 * 2.0 + 0.05, abs=1e-6)  # 0.55
-    assert health[2] == pytest.approx(1.0, abs=1e-7)  # not exposed; aid restores, capped at 1
-    assert health[3] == pytest.approx(0.1 - 0.2, abs=1e-6)  # goes below 0: death is the caller's call
+# -- expose_and_triage -------------------------------------------------------------------
+def test_expose_and_triage_by_hand():
+    Z, I, S, C = 4, 5, 3, 2  # zone, interior, staging, capital status codes (any distinct ints)
+    status = np.array([Z, Z, I, S, Z, C], dtype=np.int8)
+    node = np.array([0, 0, 0, 1, 0, 0], dtype=np.int32)
+    country = np.array([0, 0, 1, -1, 0, 0], dtype=np.int8)
+    health = np.array([0.9, 0.9, 0.9, 0.5, 0.05, 0.9], dtype=np.float32)
+    vulnerable = np.array([False, True, False, False, False, False])
+    frailty = np.array([1.0, 1.0, 2.0, 1.0, 1.0, 1.0], dtype=np.float32)
+    days = np.array([2, 2, 0, 0, 0, 0], dtype=np.int16)
+    exposure = np.array([1.0, 0.0])  # node 0 open forest, node 1 indoors
+    aid_interior = np.array([0.0, 0.5])
+    # loss = e · L · (1 + hunger · days_in_zone) · (vulnerable mult) · frailty − restore · access
+    dead, need, access, cold, zsum, zcnt = kernels.expose_and_triage(
+        status, node, country, health, vulnerable, frailty, days, exposure, 0.1, 0.5, 2.0,
+        aid_interior, 0.2, 0.1, 0.3, np.int8(Z), np.int8(I), np.int8(S), 3, True)
+    # zone people count one more day first: days 3 → loss 0.1 · 2.5 = 0.25, + 0.1 · 0.2 aid
+    assert health[0] == pytest.approx(0.9 - 0.25 + 0.02, abs=1e-6)
+    assert health[1] == pytest.approx(0.9 - 0.5 + 0.02, abs=1e-6)  # vulnerable ×2
+    assert health[2] == pytest.approx(0.9 - 0.1 * 2.0 + 0.1 * 0.5, abs=1e-6)  # frailty 2, inland aid 0.5
+    assert health[3] == pytest.approx(0.5 + 0.1, abs=1e-6)  # indoors: full recovery rate
+    assert health[4] < 0 and health[5] == pytest.approx(0.9)  # capital: untouched
+    assert days.tolist() == [3, 3, 0, 0, 1, 0]
+    assert dead.tolist() == [4]
+    assert need.tolist() == []  # nobody alive is below 0.3
+    # person-days below 0 °C by scope (country, last = orchestrator side): only the exposed
+    assert cold.tolist() == [3, 1, 0]
+    # zone health sums exclude the dead
+    assert zcnt.tolist() == [2, 0, 0]
+    assert zsum[0] == pytest.approx(health[0] + health[1], abs=1e-6)
 
 
 # -- classify_attempts --------------------------------------------------------------------

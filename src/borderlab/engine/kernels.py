@@ -64,28 +64,6 @@ def advance_travellers(ids, node, dest, ti_next, status, day, next_hop, travel_d
 
 
 @nb.njit(cache=True)
-def deplete_health(ids, health, vulnerable, days_in_zone, loss_today, node_exposure, node,
-                   vulnerable_mult, hunger_per_day, restore):
-    """One day of exposure: health -= exposure·loss·(vulnerable mult)·hunger + restore.
-
-    `loss_today` is the cold/wet loss for a healthy adult fully exposed today; hunger grows
-    the loss with days spent in the zone; `restore` (aid, shelter) adds back, capped at 1.
-    """
-    for j in range(ids.shape[0]):
-        i = ids[j]
-        e = node_exposure[node[i]]
-        if e <= 0.0:
-            access = 1.0  # indoors (a shelter, a building): full recovery rate
-        loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
-        if vulnerable[i]:
-            loss *= vulnerable_mult
-        h = health[i] - loss + restore[j]
-        if h > 1.0:
-            h = 1.0
-        health[i] = h
-
-
-@nb.njit(cache=True)
 def poisson_from_uniforms(u, lam, out):
     """Poisson draws by inverse transform, one uniform per draw (counter-based friendly).
 
@@ -203,12 +181,12 @@ def hashed_uniform_one(key, uid):
 
 
 @nb.njit(cache=True)
-def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, node_exposure,
+def expose_and_triage(status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure,
                       loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
                       threshold, zone_code, interior_code, staging_code, n_scopes, freezing):
     """One day outdoors for everyone in the zone, inland or at staging, in one pass.
 
-    health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult) − aid_restore·access
+    health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult)·frailty − aid_restore·access
     (capped at 1); days_in_zone += 1 in the zone. Where exposure is 0 (indoors, a shelter)
     access is 1: people recover at the full aid rate. Returns the dead, those in need of care
     with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
@@ -240,6 +218,7 @@ def expose_and_triage(status, node, country, health, vulnerable, days_in_zone, n
         loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
         if vulnerable[i]:
             loss *= vulnerable_mult
+        loss *= frailty[i]
         h = health[i] - loss + aid_restore * access
         if h > 1.0:
             h = 1.0

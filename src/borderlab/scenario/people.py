@@ -42,6 +42,9 @@ class Exposure(Strict):
     )
     hunger_per_day: NonNeg = Field(description="Relative increase of loss per day already spent in the zone.")
     vulnerable_mult: Positive = Field(description="Loss multiplier for vulnerable people.")
+    frailty_sd: NonNeg = Field(
+        0.0, description="Spread of individual frailty: each person's loss is multiplied by a lognormal "
+        "factor with mean 1 and this log-scale standard deviation (0: everyone alike).")
     aid_restore: NonNeg = Field(description="Reserve restored per day at full aid access.")
     hospital_threshold: Prob = Field(description="Below this reserve a person needs hospital care if found.")
     find_prob: Prob = Field(description="Daily chance a person in need is found at full aid access.")
