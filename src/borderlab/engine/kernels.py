@@ -116,33 +116,25 @@ def classify_attempts(group_of, answered, detected, hold, stop_frac, passability
 @nb.njit(cache=True)
 def find_status(status, code):
     """Indices of people with status `code` (one pass, no temporary mask)."""
-    n = 0
-    for i in range(status.shape[0]):
-        if status[i] == code:
-            n += 1
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(status.shape[0], dtype=np.int64)
     k = 0
     for i in range(status.shape[0]):
         if status[i] == code:
             out[k] = i
             k += 1
-    return out
+    return out[:k]
 
 
 @nb.njit(cache=True)
 def find_status_due(status, code, ti_next, day):
     """Indices of people with status `code` whose next action is due (ti_next <= day)."""
-    n = 0
-    for i in range(status.shape[0]):
-        if status[i] == code and ti_next[i] <= day:
-            n += 1
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(status.shape[0], dtype=np.int64)
     k = 0
     for i in range(status.shape[0]):
         if status[i] == code and ti_next[i] <= day:
             out[k] = i
             k += 1
-    return out
+    return out[:k]
 
 
 @nb.njit(cache=True)
@@ -151,17 +143,22 @@ def find_statuses(status, codes):
     hit = np.zeros(128, dtype=np.bool_)
     for c in codes:
         hit[c] = True
-    n = 0
-    for i in range(status.shape[0]):
-        if hit[status[i]]:
-            n += 1
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(status.shape[0], dtype=np.int64)
     k = 0
     for i in range(status.shape[0]):
         if hit[status[i]]:
             out[k] = i
             k += 1
-    return out
+    return out[:k]
+
+
+@nb.njit(cache=True)
+def count_statuses(status, n_status):
+    """Number of people in each status (a bincount without converting int8 to intp)."""
+    counts = np.zeros(n_status, dtype=np.int64)
+    for i in range(status.shape[0]):
+        counts[status[i]] += 1
+    return counts
 
 
 @nb.njit(cache=True)

@@ -138,7 +138,7 @@ class Population:
 
     def counts(self) -> np.ndarray:
         """Number of people in each status now."""
-        return np.bincount(self.status, minlength=N_STATUS)
+        return kernels.count_statuses(self.status, N_STATUS)
 
     # -- tracing (debugging aid) ---------------------------------------------------
     def trace(self, uids) -> None:

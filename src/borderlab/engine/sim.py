@@ -104,7 +104,8 @@ class Sim:
         pop = self.pop
         while self.day < stop:
             day = self.day
-            before = pop.counts() if self.check else None
+            # yesterday's end-of-day counts are today's starting counts (nothing happens between days)
+            before = (self.status_counts[day - 1] if day > 0 else pop.counts()) if self.check else None
             pop.start_day(day)
             self.today = {}
             if self.timing:

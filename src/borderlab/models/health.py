@@ -105,7 +105,8 @@ class Health(Module):
             if self.shelter_cap[k, day] <= 0 and (day == 0 or self.shelter_cap[k, day - 1] <= 0):
                 continue  # closed yesterday and today: nobody inside, nobody to take in
             node = self.shelter_node[k]
-            inside = np.flatnonzero((pop.status == Status.STAGING) & (pop.node == node))
+            staging = pop.find(Status.STAGING)
+            inside = staging[pop.node[staging] == node]
             cap = int(self.shelter_cap[k, day])
             if inside.size > cap:  # shelter shrinks or closes: people go back to the capital
                 out = inside[cap:]
@@ -114,7 +115,8 @@ class Health(Module):
                 inside = inside[:cap]
             room = cap - inside.size
             if room > 0:
-                cand = np.flatnonzero((pop.status == Status.ZONE) & np.isin(pop.node, self.shelter_from[k]))
+                zone = pop.find(Status.ZONE)
+                cand = zone[np.isin(pop.node[zone], self.shelter_from[k])]
                 if cand.size:
                     take = cand[np.argsort(pop.health[cand], kind="stable")[:room]]
                     movement.depart(take, node, day, why="moved into a shelter")
