@@ -47,6 +47,7 @@ EXAMPLES = {
     "open_aid_access": {"country": "AA", "aid_access": 1.0},
     "open_shelter": {"node": "staging", "capacity": 25},
     "set_zone_aid": {"aid_access": 0.5},
+    "withdraw_from_zone": {"share": 0.5},
     "repatriation_flight": {"seats": 5},
     "annotation": {"label": "talks"},
 }
@@ -190,3 +191,27 @@ def test_until_is_rejected_where_it_has_no_meaning(kind, tmp_path):
     path = write_yaml(tmp_path / "bad.yaml", data)
     with pytest.raises(ScenarioError, match=f"`until` does not apply to {kind}.*remove it"):
         load_scenario(path)
+
+
+def test_withdraw_from_zone_takes_people_to_the_capital(tmp_path):
+    """On 3 Sep (day 2) all 60 in the zone are taken back: none attempt that day's evening or
+    the next; they reach the capital after 300 km by bus + 10 km walk (staging → capital: 2 days)."""
+    sim = sim_with(tmp_path, [{"type": "withdraw_from_zone", "date": "2021-09-03", "share": 1.0}])
+    sim.run()
+    assert series(sim, "new_withdrawn", "none")[2] + series(sim, "new_withdrawn", "AA")[2] == 60
+    assert series(sim, "new_withdrawn").sum() == 60
+    assert series(sim, "n_in_zone")[2] == 0
+    assert series(sim, "new_attempts")[:3].tolist() == [60, 60, 60]  # attempts come before the withdrawal
+    assert series(sim, "new_attempts")[3] == 0
+
+
+def test_phase_coercion_overrides_the_global_value(tmp_path):
+    data = base_data()
+    data["orchestrator"]["tactics"][0]["coercion"] = 0.0  # nobody kept in the zone after a pushback
+    path = write_yaml(tmp_path / "coercion.yaml", data)
+    from conftest import build
+    sim, _ = build(path)
+    assert sim.module("orchestrator").coercion.tolist() == [0.0] * N_DAYS
+    sim.run()
+    # the 60 pushed back on day 0 are all taken back to staging: nobody attempts on day 1
+    assert series(sim, "new_attempts")[:2].tolist() == [60, 0]

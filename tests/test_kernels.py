@@ -77,13 +77,13 @@ def test_expose_and_triage_by_hand():
     # loss = e · L · (1 + hunger · days_in_zone) · (vulnerable mult) · frailty − restore · access
     dead, need, access, cold, zsum, zcnt = kernels.expose_and_triage(
         status, node, country, health, vulnerable, frailty, days, exposure, 0.1, 0.5, 2.0,
-        aid_interior, 0.2, 0.1, 0.3, np.int8(Z), np.int8(I), np.int8(S), 3, True)
+        aid_interior, 0.2, 0.1, 0.3, np.int8(Z), np.int8(I), np.int8(S), 3, True, np.int8(C))
     # zone people count one more day first: days 3 → loss 0.1 · 2.5 = 0.25, + 0.1 · 0.2 aid
     assert health[0] == pytest.approx(0.9 - 0.25 + 0.02, abs=1e-6)
     assert health[1] == pytest.approx(0.9 - 0.5 + 0.02, abs=1e-6)  # vulnerable ×2
     assert health[2] == pytest.approx(0.9 - 0.1 * 2.0 + 0.1 * 0.5, abs=1e-6)  # frailty 2, inland aid 0.5
     assert health[3] == pytest.approx(0.5 + 0.1, abs=1e-6)  # indoors: full recovery rate
-    assert health[4] < 0 and health[5] == pytest.approx(0.9)  # capital: untouched
+    assert health[4] < 0 and health[5] == pytest.approx(0.9 + 0.1)  # capital: hotels, full aid rate
     assert days.tolist() == [3, 3, 0, 0, 1, 0]
     assert dead.tolist() == [4]
     assert need.tolist() == []  # nobody alive is below 0.3

@@ -180,12 +180,13 @@ def hashed_uniform_one(key, uid):
 @nb.njit(cache=True)
 def expose_and_triage(status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure,
                       loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
-                      threshold, zone_code, interior_code, staging_code, n_scopes, freezing):
+                      threshold, zone_code, interior_code, staging_code, n_scopes, freezing,
+                      capital_code=-1):
     """One day outdoors for everyone in the zone, inland or at staging, in one pass.
 
     health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult)·frailty − aid_restore·access
     (capped at 1); days_in_zone += 1 in the zone. Where exposure is 0 (indoors, a shelter)
-    access is 1: people recover at the full aid rate. Returns the dead, those in need of care
+    and in the capital's hotels, access is 1: people recover at the full aid rate. Returns the dead, those in need of care
     with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
     """
     n = status.shape[0]
@@ -199,6 +200,11 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
     zone_cnt = np.zeros(n_scopes, dtype=np.int64)
     for i in range(n):
         st = status[i]
+        if st == capital_code:  # hotels in the capital: indoors, recovering at the full aid rate
+            if health[i] < 1.0:
+                h = health[i] + aid_restore
+                health[i] = h if h < 1.0 else 1.0
+            continue
         if st != zone_code and st != interior_code and st != staging_code:
             continue
         c = country[i]

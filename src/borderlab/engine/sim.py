@@ -156,6 +156,7 @@ PHASE_ORDER = [
     "border.resolve",
     "orchestrator.coerce",
     "orchestrator.learn",
+    "orchestrator.withdraw",
     "defenders.fatigue",
     "onward.inland",
     "reception.release",

@@ -177,6 +177,37 @@ class OpenAidAccess(ExclusionZone):
     aid_access: float = Field(1.0, ge=0, le=1)
 
 
+class WithdrawFromZone(Event):
+    """The orchestrator takes people out of the border zone: each day from `date` to `until`
+    (one day if `until` is omitted) this share of those in the zone — facing `country`, or
+    all — is moved to `to` (default: the capital's hotels), from where transit may send them
+    back later."""
+
+    module = "orchestrator"
+    type: Literal["withdraw_from_zone"]
+    share: float = Field(1.0, ge=0, le=1, description="Share of the people in the zone taken away each day.")
+    country: str | None = Field(None, description="Only the zone facing this defending country.")
+    to: str | None = Field(None, description="Node they are taken to (default: the capital).")
+
+    def refs(self):
+        return ([("defender", self.country, "country")] if self.country else []) + \
+            ([("node", self.to, "to")] if self.to else [])
+
+    def apply(self, sim):
+        o = sim.module("orchestrator")
+        if self.until is not None:
+            span = self.span(sim)
+        else:  # a one-day operation
+            d = sim.calendar.day(self.date)
+            if not 0 <= d < sim.calendar.n_days:
+                return
+            span = slice(d, d + 1)
+        cols = [sim.index.defender[self.country]] if self.country else slice(None)
+        o.withdraw[span, cols] = self.share
+        if self.to:
+            o.withdraw_to[span] = sim.index.node[self.to]
+
+
 class SetZoneAid(Event):
     """Aid access for people stranded in the border zone on the orchestrator's side
     (e.g. the Belarusian Red Cross let into a camp); edits `humanitarian.zone_aid_access`."""
@@ -231,7 +262,7 @@ AnyEvent = Annotated[
     Union[
         CloseCrossing, OpenCrossing, BuildBarrier, BanRoute, SetRouteSeats, SetVisaFactor,
         DeployTroops, SetPushback, SetReceptionCapacity, ExclusionZone, OpenAidAccess,
-        SetZoneAid, OpenShelter, RepatriationFlight, Annotation,
+        SetZoneAid, OpenShelter, WithdrawFromZone, RepatriationFlight, Annotation,
     ],
     Field(discriminator="type"),
 ]

@@ -10,7 +10,8 @@ nights, not all together weeks later); T the day's minimum temperature; e_fold_c
 per 10 °C). The scale (cold_loss_at_0c) is calibrated: clothed people who move, make fires
 and get some help survive days, not hours. Below `hospital_threshold` a person is found
 and hospitalised with daily chance find_prob · access; at h ≤ 0 they die. Shelters take
-people out of the zone and stop the loss.
+people out of the zone and stop the loss; indoors (exposure 0, the capital's hotels)
+people recover at the full aid rate.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ class Health(Module):
             pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, exposure,
             self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(), self.zone_aid[day],
             self.aid_restore, self.threshold, np.int8(Status.ZONE), np.int8(Status.INTERIOR),
-            np.int8(Status.STAGING), ns, self.temperature[day] < 0)
+            np.int8(Status.STAGING), ns, self.temperature[day] < 0, np.int8(Status.CAPITAL))
         res.rec("person_days_below_0c", day, cold)
         res.rec("mean_health_zone", day, np.divide(zsum[: self.nd], zcnt[: self.nd], out=np.zeros(self.nd),
                                                    where=zcnt[: self.nd] > 0))

@@ -44,7 +44,14 @@ class Orchestrator(Module):
             self.phase_of_day[lo:hi] = k  # later phases override earlier ones
             for code, w in ph.countries.items():
                 self.base_weights[k, self.defenders.index(code)] = w
-        self.coercion = float(o.coercion)
+        # coercion per day: the phase's own value where it sets one, else the global one
+        self.coercion = np.full(cal.n_days, float(o.coercion))
+        for k, ph in enumerate(o.tactics):
+            if ph.coercion is not None:
+                self.coercion[self.phase_of_day == k] = float(ph.coercion)
+        # withdraw_from_zone events: share of people in the zone taken back, per day and country
+        self.withdraw = np.zeros((cal.n_days, nd + 1))  # last column: people facing no country yet
+        self.withdraw_to = np.full(cal.n_days, -1, dtype=np.int32)  # -1: the capital
         self.retry_days = float(o.retry_days)
         self.beta = float(o.learning_rate)
         self.alpha = 1.0 / max(float(o.memory_days), 1.0)
@@ -63,23 +70,17 @@ class Orchestrator(Module):
         self.zone_seg_start = np.concatenate([[0], np.cumsum(self.zone_n_segments)[:-1]])
         self.country_success = np.full(nd, 0.5)
         self.next_group = 0
-        self._streams: dict[int, tuple] = {}
         self._weights_day = -1
         self._zone_weights_day = -1
         sim.results.define("orchestrator_weight", self.defenders, "ratio",
                            "Share of the orchestrator's pressure aimed at each country today.")
-
-    def _zone_streams(self, z: int):
-        """Named streams for one zone's group sizes and segment choices (cached)."""
-        if z not in self._streams:
-            name = self.sim.graph.ids[z]
-            self._streams[z] = (self.sim.streams[f"orchestrator.group_size.{name}"],
-                                self.sim.streams[f"orchestrator.segment.{name}"])
-        return self._streams[z]
+        sim.results.define("new_withdrawn", self.defenders + ["none"], "flow",
+                           "People taken out of the border zone by the orchestrator (withdraw_from_zone events).")
 
     def phases(self):
         return [("orchestrator.plan", self.plan), ("orchestrator.launch", self.launch),
-                ("orchestrator.coerce", self.coerce), ("orchestrator.learn", self.learn)]
+                ("orchestrator.coerce", self.coerce), ("orchestrator.learn", self.learn),
+                ("orchestrator.withdraw", self.withdraw_from_zone)]
 
     def on_create(self, uids, day):
         if self.trained_on:
@@ -227,7 +228,7 @@ class Orchestrator(Module):
         back = sim.today.get("back_in_zone")
         if back is None or back.size == 0:
             return
-        kept = sim.streams["orchestrator.coercion"].uniform(day, back) < self.coercion
+        kept = sim.streams["orchestrator.coercion"].uniform(day, back) < self.coercion[day]
         stay, leave = back[kept], back[~kept]
         pop.ti_next[stay] = day + self.geometric_days("orchestrator.retry", day, stay, self.retry_days)
         if leave.size:
@@ -238,6 +239,27 @@ class Orchestrator(Module):
             sim.module("movement").depart(leave[has], staging[has], day, why="taken back to staging")
             rest = leave[~has]
             pop.ti_next[rest] = day + self.geometric_days("orchestrator.retry", day, rest, self.retry_days)
+
+    def withdraw_from_zone(self, day: int) -> None:
+        """withdraw_from_zone events: take a share of the people in the zone away from the line
+        (to the capital's hotels, or to a named node such as a logistics centre)."""
+        share = self.withdraw[day]
+        if not share.any():
+            return
+        sim, pop = self.sim, self.sim.pop
+        zone = pop.find(Status.ZONE)
+        c = pop.country[zone]
+        col = np.where(c >= 0, c, share.size - 1)
+        go = sim.streams["orchestrator.withdraw"].uniform(day, zone) < share[col]
+        who = zone[go]
+        if who.size == 0:
+            return
+        sim.results.rec("new_withdrawn", day, np.bincount(col[go], minlength=share.size))
+        to = self.withdraw_to[day]
+        dest = to if to >= 0 else sim.module("health").capital
+        pop.country[who] = -1
+        pop.target[who] = -1
+        sim.module("movement").depart(who, dest, day, why="withdrawn from the zone")
 
     def learn(self, day: int) -> None:
         """Update the success memory from today's outcomes (used by the adaptive tactic)."""

@@ -77,6 +77,8 @@ class TacticPhase(Strict):
     violence: Prob = Field(
         0.0, description="Share of answered incidents in which the group resists with stones or stun grenades (seed: breitbart-lithuanian-mp-2021)."
     )
+    coercion: Prob | None = Field(
+        None, description="Share of pushed-back people kept in the zone during this phase (default: orchestrator.coercion).")
     source: str | None = None
     note: str | None = None
 

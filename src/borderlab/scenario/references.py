@@ -108,6 +108,9 @@ def check_references(sc: Scenario) -> list[tuple[tuple, str, str]]:
     for i, ev in enumerate(sc.events):
         for kind, name, field in ev.refs():
             need(kind, name, pools[kind], ("events", i, field))
+        if ev.type == "withdraw_from_zone" and ev.to in nodes and nodes[ev.to].type not in ("capital", "staging"):
+            bad(("events", i, "to"), f"people are withdrawn to a capital or staging node, '{ev.to}' is a {nodes[ev.to].type}",
+                "name a capital or staging node, or leave `to` out for the capital")
         if ev.until is not None and ev.until <= ev.date:
             bad(("events", i, "until"), f"until {ev.until} is not after date {ev.date}", "")
 
