@@ -1,0 +1,474 @@
+"""Read a Flee input folder into a `FleeScenario`, with every problem named by file:line.
+
+The layout is the one Flee's automation (FabFlee) and run script use:
+
+    FOLDER/input_csv/   locations.csv routes.csv closures.csv conflicts.csv sim_period.csv
+                        registration_corrections.csv [agents.csv]
+    FOLDER/source_data/ data_layout.csv + one series per camp and the total
+    FOLDER/simsetting.yml
+
+Each part can be given separately for other layouts. Rows are read the way Flee 3.1 reads
+them (comment lines start with '#', positional columns, extra columns named by the header
+line), but where Flee would crash, misread or silently skip, this reader stops with a
+message naming the file, the line and the fix. All problems found in one pass are
+reported together.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputFileError, Problem, ScenarioError
+from ..scenario.yamlfile import load_yaml
+from .location_types import CANONICAL, classify
+from .schema import (Closure, Conflicts, Correction, FleeScenario, Location, Route, Series, SeriesSource,
+                     Validation, check_references)
+from .settings import parse_simsetting
+
+LOCATION_COLUMNS = ["name", "region", "country", "latitude", "longitude", "location_type", "conflict_date", "population"]
+ROUTE_COLUMNS = ["name1", "name2", "distance", "forced_redirection"]
+CLOSURE_COLUMNS = ["closure_type", "name1", "name2", "closure_start", "closure_end"]
+
+
+@dataclass
+class FolderLocator:
+    """Model path → 'file:line', so reference errors point into the CSV files."""
+
+    where: dict[tuple, str] = field(default_factory=dict)
+    default: str = ""
+
+    def locate(self, path: tuple) -> str:
+        path = tuple(path)
+        for k in range(len(path), 0, -1):
+            hit = self.where.get(path[:k])
+            if hit is not None:
+                return hit
+        return self.default
+
+
+@dataclass
+class ReadResult:
+    """A read case: the scenario, where each part came from, and non-fatal notes."""
+
+    scenario: FleeScenario
+    locator: FolderLocator
+    warnings: list[str]
+    ignored_settings: list[str]
+    files: dict[str, Path]
+
+
+@dataclass
+class FleePaths:
+    """Where the three parts of a Flee case are."""
+
+    input_csv: Path
+    source_data: Path
+    settings: Path | None
+
+    @classmethod
+    def from_folder(cls, folder: Path, input_csv: Path | None = None, source_data: Path | None = None,
+                    settings: Path | None = None) -> "FleePaths":
+        folder = Path(folder) if folder is not None else None
+        if folder is not None and not folder.exists():
+            raise InputFileError(f"{folder}: folder not found\n    hint: give a Flee folder holding input_csv/, source_data/ and simsetting.yml")
+        if folder is not None and not folder.is_dir():
+            raise InputFileError(f"{folder}: is a file, not a Flee folder\n    hint: give the folder that holds input_csv/, "
+                                 "or a converted scenario YAML (model: flee)")
+        if folder is None:
+            missing = [f"--{name.replace('_', '-')}" for name, v in
+                       (("input_csv", input_csv), ("source_data", source_data), ("settings", settings)) if not v]
+            if missing:
+                raise InputFileError(f"no Flee folder given, and {', '.join(missing)} missing\n"
+                                     "    hint: give the folder, or all of --input-csv, --source-data and --settings")
+        return cls(
+            input_csv=Path(input_csv) if input_csv else folder / "input_csv",
+            source_data=Path(source_data) if source_data else folder / "source_data",
+            settings=Path(settings) if settings else (folder / "simsetting.yml" if folder is not None else None),
+        )
+
+
+# -- CSV helpers --------------------------------------------------------------------------
+def _open_rows(path: Path, problems: list[Problem], required: bool = True, hint: str = ""):
+    """[(line, row)] of a CSV file; a missing required file is a problem."""
+    if not path.is_file():
+        if required:
+            problems.append(Problem(str(path), "file not found" if not path.is_dir() else "is a folder, expected a CSV file",
+                                    hint or "Flee folders hold input_csv/ and source_data/; see docs/flee.md"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), f"cannot be read ({exc})", "save it as UTF-8 text"))
+        return None
+    rows = []
+    reader = csv.reader(text.splitlines())
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        problems.append(Problem(f"{path}:{reader.line_num}", f"malformed CSV ({exc})", "check quotes on this line"))
+    return rows
+
+
+def _is_comment(row: list[str]) -> bool:
+    return len(row) == 0 or all(c.strip() == "" for c in row) or row[0].lstrip().startswith("#")
+
+
+def _header_names(row: list[str]) -> list[str]:
+    return [c.strip().lstrip("#").strip().strip('"') for c in row]
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+# -- the files ----------------------------------------------------------------------------
+def read_locations(path: Path, problems: list[Problem], warnings: list[str], where: dict) -> list[Location]:
+    rows = _open_rows(path, problems)
+    if rows is None:
+        return []
+    extra_names: list[str] = []
+    out: list[Location] = []
+    for line, row in rows:
+        at = f"{path}:{line}"
+        if _is_comment(row):
+            if row and row[0].lstrip().startswith("#") and len(row) > 8:
+                extra_names = _header_names(row)[8:]
+            continue
+        if len(row) < 8:
+            problems.append(Problem(at, f"expected 8 columns ({', '.join(LOCATION_COLUMNS)}), found {len(row)}",
+                                    "add the missing columns (leave a value empty with ,,)"))
+            continue
+        name = row[0].strip()
+        n0 = len(problems)
+        lat = _float(row[3]) if row[3].strip() else 0.0
+        lon = _float(row[4]) if row[4].strip() else 0.0
+        if lat is None or lon is None:
+            problems.append(Problem(at, f"latitude/longitude must be numbers, got {row[3]!r}, {row[4]!r}",
+                                    "header lines must start with '#'; otherwise write decimal degrees"))
+        kind, note = classify(row[5])
+        if kind is None:
+            problems.append(Problem(at, f"unknown location_type {row[5]!r}",
+                                    "use conflict_zone, town, camp, idpcamp, forwarding_hub or marker"))
+        elif note:
+            warnings.append(f"{at}: {note}")
+        conflict_date = None
+        if row[6].strip():
+            conflict_date = _int(row[6])
+            if conflict_date is None and kind is not None and kind.name == "CONFLICT_ZONE":
+                problems.append(Problem(at, f"conflict_date must be a whole day number, got {row[6]!r}",
+                                        "write the day (from the start date) the conflict begins, e.g. 0"))
+        elif kind is not None and kind.name == "CONFLICT_ZONE":
+            problems.append(Problem(at, f"conflict zone '{name}' has no conflict_date",
+                                    "write the day its conflict begins (0 = from the start)"))
+        population = None
+        if row[7].strip():
+            population = _int(row[7])
+            if population is None or population < 0:
+                problems.append(Problem(at, f"population must be a whole number ≥ 0, got {row[7]!r}",
+                                        "write the population (towns, conflict zones) or capacity (camps)"))
+                population = None
+        attributes = {}
+        for k, value in enumerate(row[8:]):
+            key = extra_names[k] if k < len(extra_names) and extra_names[k] else f"column{9 + k}"
+            attributes[key] = value.strip()
+        if len(problems) > n0 or kind is None:
+            continue
+        if not name:
+            problems.append(Problem(at, "empty location name", "every row needs a name in the first column"))
+            continue
+        where[("locations", len(out))] = at
+        out.append(Location(name=name, region=row[1].strip(), country=row[2].strip(), latitude=lat, longitude=lon,
+                            type=CANONICAL[kind], conflict_date=conflict_date, population=population, attributes=attributes))
+    if not out and rows is not None and not any(p.where.startswith(str(path)) for p in problems):
+        problems.append(Problem(str(path), "no locations", "list one location per line"))
+    return out
+
+
+def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]:
+    rows = _open_rows(path, problems)
+    if rows is None:
+        return []
+    extra_names: list[str] = []
+    out = []
+    for line, row in rows:
+        at = f"{path}:{line}"
+        if _is_comment(row):
+            if row and row[0].lstrip().startswith("#") and len(row) > 4:
+                extra_names = _header_names(row)[4:]
+            continue
+        if len(row) < 3:
+            problems.append(Problem(at, f"expected at least 3 columns ({', '.join(ROUTE_COLUMNS[:3])}), found {len(row)}",
+                                    "write name1,name2,distance[,forced_redirection]"))
+            continue
+        distance = _float(row[2])
+        if distance is None or distance < 0 or distance != distance:
+            problems.append(Problem(at, f"distance must be a number of km ≥ 0, got {row[2]!r}", "write the road distance in km"))
+            continue
+        forced = 0
+        if len(row) > 3 and row[3].strip():
+            forced = _int(row[3])
+            if forced not in (0, 1, 2):
+                problems.append(Problem(at, f"forced_redirection must be 0, 1 or 2, got {row[3]!r}", "leave it empty for 0"))
+                continue
+        attributes = {}
+        for k, value in enumerate(row[4:]):
+            key = extra_names[k] if k < len(extra_names) and extra_names[k] else f"column{5 + k}"
+            attributes[key] = value.strip()
+        name1, name2 = row[0].strip(), row[1].strip()
+        if not name1 or not name2:
+            problems.append(Problem(at, "empty location name in a route", "write both end points"))
+            continue
+        where[("routes", len(out))] = at
+        out.append(Route(name1=name1, name2=name2, distance=distance, forced_redirection=forced, attributes=attributes))
+    return out
+
+
+def read_closures(path: Path, problems: list[Problem], where: dict) -> list[Closure]:
+    rows = _open_rows(path, problems, required=False)
+    if rows is None:
+        return []
+    out = []
+    kinds = ("location", "country", "link", "camp", "idpcamp", "remove_forced_redirection")
+    for line, row in rows:
+        at = f"{path}:{line}"
+        if _is_comment(row):
+            continue
+        if len(row) < 5:
+            problems.append(Problem(at, f"expected 5 columns ({', '.join(CLOSURE_COLUMNS)}), found {len(row)}",
+                                    "write closure_type,name1,name2,closure_start,closure_end"))
+            continue
+        kind = row[0].strip().lower()
+        if kind not in kinds:
+            problems.append(Problem(at, f"unknown closure_type {row[0]!r}", f"use one of: {', '.join(kinds)}"))
+            continue
+        start, end = _int(row[3]), _int(row[4])
+        if start is None or end is None:
+            problems.append(Problem(at, f"closure_start and closure_end must be whole day numbers, got {row[3]!r}, {row[4]!r}",
+                                    "days count from the start date; −1 means never"))
+            continue
+        where[("closures", len(out))] = at
+        out.append(Closure(type=kind, name1=row[1].strip(), name2=row[2].strip(), start=start, end=end))
+    return out
+
+
+def read_conflicts(path: Path, problems: list[Problem], where: dict) -> Conflicts | None:
+    rows = _open_rows(path, problems, required=False)
+    if rows is None:
+        return None
+    rows = [(line, row) for line, row in rows if row and any(c.strip() for c in row)]
+    if not rows:
+        problems.append(Problem(str(path), "empty conflicts table", "first line: #Day,<location>,…; then one row per day"))
+        return None
+    head_line, header = rows[0]
+    names = [h.strip() for h in header]
+    columns = [(i, n) for i, n in enumerate(names) if i > 0 and n]
+    values: dict[str, list[float]] = {n: [] for _, n in columns}
+    for line, row in rows[1:]:
+        at = f"{path}:{line}"
+        if row[0].lstrip().startswith("#"):
+            continue
+        for i, n in columns:
+            if i >= len(row):
+                problems.append(Problem(at, f"row has {len(row)} values but the header names {len(names)} columns",
+                                        "give every location a value on every day"))
+                break
+            v = _float(row[i])
+            if v is None or v != v:
+                problems.append(Problem(at, f"conflict intensity for '{n}' must be a number, got {row[i]!r}", "write 0 or 1 (or an intensity)"))
+                break
+            values[n].append(v)
+    days = min((len(v) for v in values.values()), default=0)
+    changes = {}
+    for n, series in values.items():
+        pts, prev = [], None
+        for d, v in enumerate(series[:days]):
+            if d == 0 or v != prev:
+                pts.append((d, v))
+            prev = v
+        changes[n] = pts
+        where[("conflicts", "changes", n)] = f"{path}:{head_line}"
+    where[("conflicts",)] = f"{path}:{head_line}"
+    return Conflicts(days=days, changes=changes)
+
+
+def read_sim_period(input_csv: Path, problems: list[Problem]) -> tuple[dt.date | None, int | None, Path]:
+    path = input_csv / "sim_period.csv"
+    if not path.is_file() and (input_csv / "conflict_period.csv").is_file():
+        path = input_csv / "conflict_period.csv"  # Flee 3.1's name for the same file
+    rows = _open_rows(path, problems, hint="write two lines: StartDate,YYYY-MM-DD and Length,<days>")
+    start = length = None
+    for line, row in rows or []:
+        if len(row) < 2:
+            continue
+        key = row[0].strip().lower()
+        if key == "startdate":
+            start = parse_date(row[1])
+            if start is None:
+                problems.append(Problem(f"{path}:{line}", f"bad date {row[1]!r}", "write the start date as YYYY-MM-DD"))
+        elif key == "length":
+            length = _int(row[1])
+            if length is None or length < 1:
+                problems.append(Problem(f"{path}:{line}", f"Length must be a whole number of days ≥ 1, got {row[1]!r}", "e.g. Length,300"))
+                length = None
+    if rows is not None:
+        if start is None and not any(p.where.startswith(str(path)) for p in problems):
+            problems.append(Problem(str(path), "no StartDate line", "add: StartDate,YYYY-MM-DD"))
+        if length is None and not any(p.where.startswith(str(path)) for p in problems):
+            problems.append(Problem(str(path), "no Length line", "add: Length,<days>"))
+    return start, length, path
+
+
+def read_corrections(path: Path, problems: list[Problem], where: dict) -> list[Correction]:
+    rows = _open_rows(path, problems, required=False)
+    out = []
+    for line, row in rows or []:
+        if _is_comment(row) or len(row) < 2:
+            continue
+        at = f"{path}:{line}"
+        date = parse_date(row[1])
+        if date is None:
+            problems.append(Problem(at, f"bad date {row[1]!r}", "write camp,YYYY-MM-DD (the first date of level-2 registration)"))
+            continue
+        where[("validation", "registration_corrections", len(out))] = at
+        out.append(Correction(camp=row[0].strip(), date=date))
+    return out
+
+
+def read_series_file(path: Path, problems: list[Problem], at_layout: str = "") -> list[tuple[dt.date, int]]:
+    """Rows of one UNHCR series file, read as Flee's ConvertCsvFileToNumPyTable does:
+    a first line that is not a date is a header; '#' lines and rows without a count are
+    skipped; every other row must be YYYY-MM-DD,<whole number>."""
+    rows = _open_rows(path, problems, hint=f"{at_layout}: data_layout.csv names this file" if at_layout else "")
+    out: list[tuple[dt.date, int]] = []
+    for k, (line, row) in enumerate(rows or []):
+        at = f"{path}:{line}"
+        if len(row) < 2 or row[0].lstrip().startswith("#") or row[1].strip() == "":
+            continue
+        if k == 0 and not any(ch.isdigit() for ch in row[0]):
+            continue  # header line ("Date,Refugee_numbers", ",")
+        if not row[0].strip():
+            problems.append(Problem(at, "empty date", "write YYYY-MM-DD,<count> or start the line with '#'"))
+            continue
+        date = parse_date(row[0])
+        if date is None:
+            problems.append(Problem(at, f"bad date {row[0]!r}", "write dates as YYYY-MM-DD"))
+            continue
+        count = _int(row[1])
+        if count is None or count < 0:
+            problems.append(Problem(at, f"count must be a whole number ≥ 0, got {row[1]!r}", "write the registered refugees on that date"))
+            continue
+        out.append((date, count))
+    if rows is not None and not out and not any(p.where.startswith(str(path)) for p in problems):
+        problems.append(Problem(str(path), "no data rows", "write YYYY-MM-DD,<count> lines"))
+    return out
+
+
+def read_layout(source_data: Path, problems: list[Problem], where: dict) -> list[Series]:
+    path = source_data / "data_layout.csv"
+    rows = _open_rows(path, problems, hint="first line: total,refugees.csv; then <camp>,<file>.csv per camp")
+    out = []
+    for line, row in rows or []:
+        at = f"{path}:{line}"
+        if len(row) < 2 or _is_comment(row):
+            continue
+        name = row[0].strip()
+        files = [f.strip() for f in row[1:] if f.strip()]
+        if not name or not files:
+            problems.append(Problem(at, "expected <name>,<file>[,<file>…]", "e.g. total,refugees.csv"))
+            continue
+        sources = []
+        for f in files:
+            points = read_series_file(source_data / f, problems, at)
+            sources.append(SeriesSource(points=points))
+        where[("validation", "series", len(out))] = at
+        out.append(Series(name=name, sources=sources))
+    return out
+
+
+def read_agents_csv(path: Path, problems: list[Problem]) -> dict[str, int]:
+    rows = _open_rows(path, problems, hint="spawn_rules.read_from_agents_csv_file is on: write location,<attributes…> rows")
+    out: dict[str, int] = {}
+    seen_header = False
+    for _line, row in rows or []:
+        if _is_comment(row):
+            continue
+        if not seen_header:
+            seen_header = True
+            continue
+        out[row[0].strip()] = out.get(row[0].strip(), 0) + 1
+    return out
+
+
+# -- the whole folder ---------------------------------------------------------------------
+def read_flee_folder(folder: Path | None = None, *, input_csv: Path | None = None, source_data: Path | None = None,
+                     settings: Path | None = None, overrides: dict | None = None) -> ReadResult:
+    """Read a Flee case; raise ScenarioError listing every problem (file:line, fix)."""
+    paths = FleePaths.from_folder(folder, input_csv, source_data, settings)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    where: dict[tuple, str] = {}
+    for part, p in (("input_csv", paths.input_csv), ("source_data", paths.source_data)):
+        if not p.is_dir():
+            raise InputFileError(f"{p}: folder not found\n    hint: a Flee case has {part}/ "
+                                 f"(or point at it with --{part.replace('_', '-')})")
+    # settings first: they decide whether agents.csv is needed
+    if paths.settings is None or not paths.settings.is_file():
+        raise InputFileError(f"{paths.settings}: file not found\n    hint: a Flee case has simsetting.yml "
+                             "(or point at one with --settings)")
+    raw, lines = load_yaml(paths.settings)
+    parsed = parse_simsetting(raw, str(paths.settings), lines, overrides)
+    warnings.extend(parsed.warnings)
+
+    locations = read_locations(paths.input_csv / "locations.csv", problems, warnings, where)
+    routes = read_routes(paths.input_csv / "routes.csv", problems, where)
+    closures = read_closures(paths.input_csv / "closures.csv", problems, where)
+    conflicts = read_conflicts(paths.input_csv / "conflicts.csv", problems, where)
+    start, length, period_path = read_sim_period(paths.input_csv, problems)
+    corrections = read_corrections(paths.input_csv / "registration_corrections.csv", problems, where)
+    series = read_layout(paths.source_data, problems, where)
+    initial = {}
+    if parsed.settings.spawn_rules.read_from_agents_csv_file:
+        initial = read_agents_csv(paths.input_csv / "agents.csv", problems)
+    if problems:
+        raise ScenarioError(problems)
+    if conflicts is None:
+        warnings.append(f"{paths.input_csv / 'conflicts.csv'}: not found; conflicts begin on each conflict zone's conflict_date")
+    sc = FleeScenario(
+        name=(Path(folder).resolve().name if folder is not None else paths.input_csv.resolve().parent.name),
+        start_date=start, days=length, settings=parsed.settings, locations=locations, routes=routes,
+        closures=closures, conflicts=conflicts, initial_agents=initial,
+        validation=Validation(series=series, registration_corrections=corrections),
+        provenance={"folder": str(Path(folder).resolve()) if folder is not None else "",
+                    "input_csv": str(paths.input_csv.resolve()), "source_data": str(paths.source_data.resolve()),
+                    "simsetting": str(paths.settings.resolve())},
+    )
+    locator = FolderLocator(where, default=str(paths.input_csv))
+    where.setdefault(("validation", "series"), str(paths.source_data / "data_layout.csv"))
+    errors, notes = check_references(sc)
+    if errors:
+        raise ScenarioError([Problem(locator.locate(p), m, h) for p, m, h in errors])
+    warnings.extend(f"{locator.locate(p)}: {m}" for p, m in notes)
+    files = {"input_csv": paths.input_csv, "source_data": paths.source_data, "simsetting": paths.settings,
+             "sim_period": period_path}
+    return ReadResult(sc, locator, warnings, parsed.ignored, files)

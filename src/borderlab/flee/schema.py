@@ -1,0 +1,215 @@
+"""The typed form of a Flee case: what the folder reader produces and a `model: flee`
+scenario YAML holds.
+
+One model for both inputs means the engine has one entry point: a folder is read into a
+`FleeScenario`, a converted YAML is validated into the same class, and `convert` writes
+it back out. The model keeps Flee's raw numbers (populations before `hasten`, the series
+rows as they appear in the files), so converting loses nothing and the engine applies the
+same scaling either way. Cross-reference checks (`check_references`) report paths in the
+model, which each input turns into its own `file:line`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .location_types import EXACT
+from .settings import FleeSettings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Location(_Strict):
+    """One row of locations.csv."""
+
+    name: str = Field(min_length=1)
+    region: str = ""
+    country: str = ""
+    latitude: float = 0.0
+    longitude: float = 0.0
+    type: str = Field(description="conflict_zone, town, camp, idpcamp, forwarding_hub or marker.")
+    conflict_date: int | None = Field(None, description="Day a conflict zone's conflict begins (it is a town before).")
+    population: int | None = Field(None, ge=0, description="Population (towns, conflict zones) or capacity (camps), before hasten.")
+    attributes: dict[str, str] = Field(default_factory=dict, description="Extra columns (conflict_intensity, deactivation_probability, …).")
+
+    @model_validator(mode="after")
+    def _known_type(self):
+        if self.type not in EXACT:
+            raise ValueError(f"unknown location type '{self.type}'; use one of: {', '.join(sorted(EXACT))}")
+        return self
+
+
+class Route(_Strict):
+    """One row of routes.csv: an undirected link."""
+
+    name1: str = Field(min_length=1)
+    name2: str = Field(min_length=1)
+    distance: float = Field(ge=0, description="km.")
+    forced_redirection: int = Field(0, ge=0, le=2, description="Flee 3.1 stores it but no movement rule reads it.")
+    attributes: dict[str, str] = Field(default_factory=dict, description="Extra columns (max_move_speed, walk_probability, …).")
+
+
+ClosureType = Literal["location", "country", "link", "camp", "idpcamp", "remove_forced_redirection"]
+
+
+class Closure(_Strict):
+    """One row of closures.csv; start and end are day numbers (−1: never)."""
+
+    type: ClosureType
+    name1: str = Field(min_length=1)
+    name2: str = ""
+    start: int
+    end: int
+
+
+class Conflicts(_Strict):
+    """conflicts.csv compressed to change points: for each location, (day, intensity)
+    whenever the intensity differs from the day before (day 0 always listed)."""
+
+    days: int = Field(ge=0, description="Day rows in the table.")
+    changes: dict[str, list[tuple[int, float]]]
+
+    def table(self, names: list[str]) -> dict[str, list[float]]:
+        out = {}
+        for name in names:
+            pts = self.changes.get(name)
+            if pts is None:
+                continue
+            row, k, value = [], 0, 0.0
+            for day in range(self.days):
+                while k < len(pts) and pts[k][0] <= day:
+                    value = pts[k][1]
+                    k += 1
+                row.append(value)
+            out[name] = row
+        return out
+
+
+class SeriesSource(_Strict):
+    """One file of a series: the file (relative to the scenario YAML) or its rows inline."""
+
+    file: str | None = None
+    points: list[tuple[dt.date, int]] | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.file is None) == (self.points is None):
+            raise ValueError("give exactly one of 'file' or 'points'")
+        return self
+
+
+class Series(_Strict):
+    """A UNHCR series: 'total' or a camp; several sources are added as Flee adds them."""
+
+    name: str = Field(min_length=1)
+    sources: list[SeriesSource] = Field(min_length=1)
+
+
+class Correction(_Strict):
+    """registration_corrections.csv: rescale a camp's series before this date."""
+
+    camp: str
+    date: dt.date
+
+
+class Validation(_Strict):
+    series: list[Series]
+    registration_corrections: list[Correction] = Field(default_factory=list)
+
+
+class FleeScenario(_Strict):
+    """A complete Flee case, self-contained."""
+
+    model: Literal["flee"] = "flee"
+    name: str = Field(min_length=1)
+    description: str = ""
+    start_date: dt.date
+    days: int = Field(ge=1, description="Simulated days (sim_period.csv Length).")
+    settings: FleeSettings = Field(default_factory=FleeSettings)
+    locations: list[Location] = Field(min_length=1)
+    routes: list[Route] = Field(default_factory=list)
+    closures: list[Closure] = Field(default_factory=list)
+    conflicts: Conflicts | None = None
+    initial_agents: dict[str, int] = Field(default_factory=dict, description="agents.csv: agents per location on day 0.")
+    validation: Validation
+    provenance: dict[str, str] = Field(default_factory=dict, description="Where the case came from (folder, licence).")
+
+
+# -- cross references ---------------------------------------------------------------------
+def check_references(sc: FleeScenario) -> tuple[list[tuple[tuple, str, str]], list[tuple[tuple, str]]]:
+    """(errors, warnings) as (model path, message[, hint]); the caller adds file:line."""
+    errors: list[tuple[tuple, str, str]] = []
+    warnings: list[tuple[tuple, str]] = []
+    names: dict[str, int] = {}
+    for i, loc in enumerate(sc.locations):
+        if loc.name in names:
+            errors.append((("locations", i, "name"), f"location '{loc.name}' is defined twice (first as location {names[loc.name] + 1})",
+                           "give every location a unique name"))
+        names.setdefault(loc.name, i)
+        if loc.type in ("conflict_zone", "conflict") and loc.conflict_date is None:
+            errors.append((("locations", i, "conflict_date"), f"conflict zone '{loc.name}' has no conflict_date",
+                           "write the day its conflict begins (0 = from the start)"))
+    countries = {loc.country for loc in sc.locations}
+    camps = [loc.name for loc in sc.locations if EXACT[loc.type].name in ("CAMP", "IDPCAMP")]
+
+    def known(path, name, what="location"):
+        if name not in names:
+            errors.append((path, f"unknown {what} '{name}'", _suggest(name, names)))
+            return False
+        return True
+
+    for i, r in enumerate(sc.routes):
+        ok1 = known(("routes", i, "name1"), r.name1)
+        ok2 = known(("routes", i, "name2"), r.name2)
+        if ok1 and ok2 and r.name1 == r.name2:
+            errors.append((("routes", i), f"route from '{r.name1}' to itself", "remove the row"))
+    for i, c in enumerate(sc.closures):
+        if c.type == "country":
+            for k, n in (("name1", c.name1), ("name2", c.name2)):
+                if n not in countries:
+                    errors.append((("closures", i, k), f"unknown country '{n}'", _suggest(n, countries)))
+        elif c.type in ("link", "remove_forced_redirection"):
+            known(("closures", i, "name1"), c.name1)
+            known(("closures", i, "name2"), c.name2)
+        else:
+            known(("closures", i, "name1"), c.name1)
+        if c.end < -1 or c.start < 0:
+            errors.append((("closures", i), f"closure days must be ≥ 0 (end may be −1 for never), got start {c.start}, end {c.end}",
+                           "write day numbers counted from the start date"))
+    if sc.conflicts is not None:
+        for name in sc.conflicts.changes:
+            if name not in names:
+                warnings.append((("conflicts", "changes", name),
+                                 f"conflicts.csv names '{name}', which is not a location; ignored (as Flee does)"))
+    for name in sc.initial_agents:
+        known(("initial_agents", name), name)
+    series_names = {}
+    for i, s in enumerate(sc.validation.series):
+        if s.name in series_names:
+            errors.append((("validation", "series", i, "name"), f"series '{s.name}' listed twice", "keep one row per camp"))
+        series_names[s.name] = i
+        if s.name != "total" and s.name not in names:
+            warnings.append((("validation", "series", i, "name"),
+                             f"series '{s.name}' is not a location; ignored (as Flee does). {_suggest(s.name, names)}"))
+    if "total" not in series_names:
+        errors.append((("validation", "series"), "no 'total' series", "add a row 'total,refugees.csv' to data_layout.csv"))
+    for c in camps:
+        if c not in series_names:
+            errors.append((("validation", "series"), f"camp '{c}' has no UNHCR series",
+                           f"add a row '{c},<file>.csv' to data_layout.csv (Flee needs one per camp)"))
+    for i, c in enumerate(sc.validation.registration_corrections):
+        if c.camp not in series_names:
+            errors.append((("validation", "registration_corrections", i), f"correction for '{c.camp}', which has no series",
+                           _suggest(c.camp, series_names)))
+    return errors, warnings
+
+
+def _suggest(name, pool) -> str:
+    import difflib
+    close = difflib.get_close_matches(str(name), [str(p) for p in pool], n=1)
+    return f"did you mean '{close[0]}'?" if close else "check the spelling against locations.csv"
