@@ -126,3 +126,18 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path):
     result = invoke("flee", "run", case, "--out", precious, "-q")
     assert result.exit_code == 2 and "not a borderlab run folder" in result.output
     assert (precious / "a.txt").read_text() == "keep"
+
+
+def test_plain_run_hands_a_flee_source_to_the_flee_engine(tmp_path):
+    """`borderlab run` takes a Flee folder or a converted YAML wherever it takes a scenario."""
+    case = write_case(tmp_path / "case")
+    by_flee, by_run = tmp_path / "a", tmp_path / "b"
+    assert invoke("flee", "run", case, "--out", by_flee, "--seed", 2, "-q").exit_code == 0
+    result = invoke("run", case, "--out", by_run, "--seed", 2, "-q")
+    assert result.exit_code == 0, result.output
+    assert (by_run / "out.csv").read_text() == (by_flee / "out.csv").read_text()
+    yaml_file = tmp_path / "case.flee.yaml"
+    assert invoke("flee", "convert", case, "--out", yaml_file).exit_code == 0
+    by_yaml = tmp_path / "c"
+    assert invoke("run", yaml_file, "--out", by_yaml, "--seed", 2, "-q").exit_code == 0
+    assert (by_yaml / "out.csv").read_text() == (by_flee / "out.csv").read_text()

@@ -40,6 +40,23 @@ class LoadedFlee:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def is_flee_source(source: str | Path) -> bool:
+    """True for a Flee input folder (it holds input_csv/) or a YAML whose top says `model: flee`,
+    so that `borderlab run` and ensembles can hand such a source to the Flee engine."""
+    path = Path(source)
+    if path.is_dir():
+        return (path / "input_csv").is_dir()
+    if path.is_file() and path.suffix in (".yaml", ".yml"):
+        try:
+            with path.open(encoding="utf-8") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return False
+        return any(line.split("#")[0].strip() in ("model: flee", "model: 'flee'", 'model: "flee"')
+                   for line in head.splitlines())
+    return False
+
+
 def load_flee(source: str | Path | None, overrides: dict | None = None, input_csv=None, source_data=None,
               settings=None) -> LoadedFlee:
     """A Flee folder (or its parts given separately) or a `model: flee` YAML."""
