@@ -1,29 +1,21 @@
 """One calibration trial: the scenario with the trial's values, run up to the cut-off over
 fixed seeds, scored against the training figures with the validation measures.
 
-The scenario file is parsed once; each trial applies its values with the ordinary `--set`
-override mechanism to a copy of the parsed data and validates it with the one schema (the
-same steps as `load_scenario`, without re-reading the file: parsing the YAML takes longer
-than a belarus run to the cut-off). Runs stop after the cut-off day: nothing later can
+The scenario file is parsed once (`parse_scenario`); each trial applies its values with
+the ordinary `--set` override mechanism and validates them with the one schema
+(`ParsedScenario.load`): parsing the YAML takes longer than a belarus run to the cut-off. Runs stop after the cut-off day: nothing later can
 affect the training figures, and nothing later is looked at. Every trial uses the same
 seeds (common random numbers), so two trials differ by their parameters, not their luck.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-
-from pydantic import ValidationError
 
 from ..analysis.observations import Observation, select_outcomes
 from ..analysis.validation import Validation, average_runs, compare
 from ..engine.calendar import Calendar
-from ..scenario.loader import LoadedScenario, load_scenario
-from ..scenario.overrides import apply_overrides
-from ..scenario.references import check_references
-from ..scenario.schema import Scenario
-from ..scenario.yamlfile import load_yaml
+from ..scenario.loader import LoadedScenario, parse_scenario
 from ..simulation import build_sim
 from .free_params import as_overrides
 
@@ -35,7 +27,7 @@ class TrialRunner:
         self.base = base
         self.until = until
         self.seeds = list(seeds)
-        self.data, _ = load_yaml(base.path)
+        self.parsed = parse_scenario(base.path)
         sc = base.scenario
         self.calendar = Calendar(sc.start, sc.end)
         self.stop = self.calendar.day(until) + 1      # run days 0 … cut-off
@@ -44,16 +36,7 @@ class TrialRunner:
 
     def loaded(self, values: dict[str, float]) -> LoadedScenario:
         """The scenario with `values` applied, validated like `load_scenario` would."""
-        overrides = as_overrides(values)
-        data = copy.deepcopy(self.data)
-        applied = apply_overrides(data, overrides)
-        try:
-            sc = Scenario.model_validate(data)
-        except ValidationError:
-            return load_scenario(self.base.path, overrides)   # raises ScenarioError with file:line
-        if check_references(sc):
-            return load_scenario(self.base.path, overrides)
-        return LoadedScenario(sc, self.base.path, self.base.file_sha256, applied)
+        return self.parsed.load(as_overrides(values))
 
     def evaluate(self, values: dict[str, float]) -> Validation:
         """Mean of the seeds' runs up to the cut-off, compared with the training figures."""

@@ -43,23 +43,45 @@ class LoadedScenario:
 
 def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) -> LoadedScenario:
     """Resolve a built-in name or a path, apply `--set` overrides, validate. Raises ScenarioError."""
+    return parse_scenario(name_or_path).load(overrides)
+
+
+def parse_scenario(name_or_path: str | Path) -> "ParsedScenario":
+    """Read and parse a scenario file once; `.load(overrides)` validates a variant of it.
+
+    Parsing the YAML of a large scenario costs more than validating it, so studies that
+    run many variants of one file (calibration trials, ensembles) parse it once."""
     path = resolve(name_or_path)
     data, lines = load_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), "a scenario must be a YAML mapping (key: value at the top level)",
                                      "start from a built-in: borderlab scenarios")])
-    if overrides:
-        _with_default_tables(data)
-    applied = apply_overrides(data, overrides or [])
-    try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_translate(exc, data, lines)) from None
-    refs = check_references(sc)
-    if refs:
-        raise ScenarioError([Problem(lines.locate(p), m, h) for p, m, h in refs])
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedScenario(sc, path, digest, applied)
+    return ParsedScenario(path, data, lines, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+@dataclass
+class ParsedScenario:
+    """A scenario file as parsed YAML (not yet validated), with its line map and hash."""
+
+    path: Path
+    data: dict
+    lines: LineMap
+    file_sha256: str
+
+    def load(self, overrides: list[str] | None = None) -> LoadedScenario:
+        """Apply `--set` overrides to a copy of the data and validate it; errors name file:line."""
+        data = copy.deepcopy(self.data)
+        if overrides:
+            _with_default_tables(data)
+        applied = apply_overrides(data, overrides or [])
+        try:
+            sc = Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(_translate(exc, data, self.lines)) from None
+        refs = check_references(sc)
+        if refs:
+            raise ScenarioError([Problem(self.lines.locate(p), m, h) for p, m, h in refs])
+        return LoadedScenario(sc, self.path, self.file_sha256, applied)
 
 
 def _with_default_tables(data: dict) -> None:
