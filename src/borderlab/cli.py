@@ -48,10 +48,18 @@ def run(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ):
-    """Run a scenario and write daily.parquet/csv, summary.json, manifest.json and plots/."""
+    """Run a scenario and write daily.parquet/csv, summary.json, manifest.json and plots/.
+
+    A Flee input folder or a `model: flee` YAML runs with the Flee engine (`borderlab flee run`)."""
+    from .flee.scenario_file import is_flee_source
     from .reporting.run_folder import write_run
     from .runner import run_scenario
     from .scenario.loader import load_scenario
+
+    if is_flee_source(scenario):
+        from .flee.cli import run_cmd
+        return run_cmd(source=Path(scenario), out_dir=out_dir, seed=seed or 0, days=None, set_=set_,
+                       input_csv=None, source_data=None, settings=None, plots=plots, quiet=quiet)
 
     loaded = load_scenario(scenario, set_ or [])
     n_days = (loaded.scenario.end - loaded.scenario.start).days + 1
@@ -144,6 +152,22 @@ def bench(
         for k, v in figures.items():
             table.add_row(k, f"{v:,.4g}" if isinstance(v, float) else str(v))
         out.print(table)
+
+
+from .analysis.validate_cli import validate as _validate  # noqa: E402  (evidence commands, own modules)
+from .calibration.cli import calibrate as _calibrate  # noqa: E402
+
+app.command("validate")(user_errors(_validate))
+app.command("calibrate")(user_errors(_calibrate))
+
+from .studies.cli import ensemble as _ensemble, sensitivity as _sensitivity  # noqa: E402
+
+app.command("ensemble")(user_errors(_ensemble))
+app.command("sensitivity")(user_errors(_sensitivity))
+
+
+from .flee.cli import flee_app  # noqa: E402  (Flee input folders: borderlab flee run|convert)
+app.add_typer(flee_app, name="flee")
 
 
 @app.callback(invoke_without_command=True)
