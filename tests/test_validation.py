@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from borderlab.analysis.measures import (SeriesError, log_accuracy_ratio, mase, overall_score, relative_error,
+from borderlab.analysis.measures import (log_accuracy_ratio, mase, overall_score, relative_error,
                                          series_error)
 from borderlab.analysis.observations import (OBSERVATION_MAP, Observation, is_calendar_month, load_observations,
                                              resolve_conflicts, select_outcomes)

@@ -80,7 +80,7 @@ def compare(observations: list[Observation], data: RunData, until: dt.date | Non
     for o in select_outcomes(observations, until):
         metric, scope, _ = o.model
         try:
-            series = data.series(metric, scope)
+            data.series(metric, scope)  # raises KeyError when the run lacks it
         except KeyError:
             skipped.append((o, f"the run has no series {metric}@{scope}"))
             continue

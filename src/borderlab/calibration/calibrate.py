@@ -72,7 +72,7 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
     if seeds < 1:
         raise ScenarioError([Problem("--seeds", f"{seeds} is below 1", "give a number of seeds ≥ 1")])
     out = Path(out)
-    resuming = check_out(out)
+    check_out(out)
     base = load_scenario(scenario)
     sc = base.scenario
     if not sc.start <= until <= sc.end:

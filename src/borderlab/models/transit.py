@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.graph import TYPE_CODE
 from ..engine.module import Module
 from ..engine.population import Column
 from ..engine.status import Status
@@ -85,7 +84,6 @@ class Transit(Module):
     def dispatch(self, day: int) -> None:
         sim, pop = self.sim, self.sim.pop
         movement = sim.module("movement")
-        status, ti = pop.status, pop.ti_next
         # capital → staging, limited by the buses available today (first come, first served)
         ready = pop.due(Status.CAPITAL, day)
         n_cap = 0

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .params import NonNeg, P, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
+from .params import NonNeg, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 
 
 class Route(Strict):

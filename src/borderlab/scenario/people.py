@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .params import NonNeg, P, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 import datetime as dt

@@ -14,7 +14,6 @@ it from the source: a folder with `input_csv/`, or a YAML file with `model: flee
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -23,16 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-from pydantic import ValidationError
 
-from ..errors import InputFileError, Problem, ScenarioError
-from ..scenario import loader
-from ..scenario.loader import LoadedScenario, load_scenario
-from ..scenario.overrides import apply_overrides, parse_assignment
-from ..scenario.references import check_references
+from ..errors import InputFileError
+from ..scenario.loader import LoadedScenario, ParsedScenario, load_scenario, parse_scenario
+from ..scenario.overrides import parse_assignment
 from ..scenario.registry import builtin_names, resolve
-from ..scenario.schema import Scenario
-from ..scenario.yamlfile import load_yaml
 from .daily import conform, daily_table
 
 KINDS = ("scenario", "flee")
@@ -115,9 +109,7 @@ def source_fingerprint(source: str | Path, kind: str) -> str:
 @dataclass
 class _Parsed:
     stamp: tuple  # (mtime_ns, size): re-parse when the file changes
-    data: dict
-    lines: object
-    file_sha256: str
+    parsed: ParsedScenario
     loaded: dict = field(default_factory=dict)  # overrides → LoadedScenario (bounded)
 
 
@@ -126,12 +118,8 @@ _LOADED_PER_FILE = 8  # replicates reuse one validated scenario; draws each get 
 
 
 def load_cached(source: str, assignments: list[str]) -> LoadedScenario:
-    """`load_scenario(source, assignments)`, parsing each file once per process.
-
-    Same steps as `scenario.loader.load_scenario` (copy of the parsed data → overrides →
-    schema → references); on any problem it calls `load_scenario` itself, so errors read
-    exactly as they do for `borderlab run`. tests/test_ensemble.py checks both agree.
-    """
+    """`load_scenario(source, assignments)`, parsing each file once per process
+    (`parse_scenario`) and keeping the last few validated variants."""
     path = resolve(source)
     try:
         st = path.stat()
@@ -140,26 +128,12 @@ def load_cached(source: str, assignments: list[str]) -> LoadedScenario:
     key = str(path.resolve())
     entry = _PARSED.get(key)
     if entry is None or entry.stamp != (st.st_mtime_ns, st.st_size):
-        data, lines = load_yaml(path)
-        if not isinstance(data, dict):
-            return load_scenario(source, assignments)
-        entry = _PARSED[key] = _Parsed((st.st_mtime_ns, st.st_size), data, lines,
-                                       hashlib.sha256(path.read_bytes()).hexdigest())
+        entry = _PARSED[key] = _Parsed((st.st_mtime_ns, st.st_size), parse_scenario(path))
     okey = tuple(assignments)
     hit = entry.loaded.get(okey)
     if hit is not None:
         return hit
-    data = copy.deepcopy(entry.data)
-    try:
-        if assignments:
-            loader._with_default_tables(data)
-        applied = apply_overrides(data, assignments)
-        sc = Scenario.model_validate(data)
-        if check_references(sc):
-            raise ScenarioError([Problem(str(path), "invalid references")])
-    except (ScenarioError, ValidationError):
-        return load_scenario(source, assignments)  # the full message, with file:line
-    loaded = LoadedScenario(sc, path, entry.file_sha256, applied)
+    loaded = entry.parsed.load(assignments)
     if len(entry.loaded) >= _LOADED_PER_FILE:
         entry.loaded.pop(next(iter(entry.loaded)))
     entry.loaded[okey] = loaded
