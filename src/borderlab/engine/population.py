@@ -52,13 +52,17 @@ class Population:
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
         self.traced: dict[int, list[tuple[int, str]]] = {}
         self.day = 0
+        clash = [n for n in names if hasattr(type(self), n) or n in self.__dict__]
+        if clash:
+            raise ValueError(f"column names clash with Population attributes: {clash}")
+        self._refresh_views()
 
     # -- column access -------------------------------------------------------------
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is not None and name in data:
-            return data[name][: self.n]
-        raise AttributeError(name)
+    def _refresh_views(self) -> None:
+        """`pop.status` etc. are plain attributes holding views of length `n`, renewed
+        whenever `n` or the storage changes (attribute access is on every hot path)."""
+        for name, arr in self._data.items():
+            self.__dict__[name] = arr[: self.n]
 
     def column(self, name: str) -> np.ndarray:
         """The live view of one column (length `n`)."""
@@ -85,6 +89,7 @@ class Population:
             grown[: self.n] = arr[: self.n]
             self._data[name] = grown
         self.capacity = new_cap
+        self._refresh_views()
 
     def add(self, count: int, **values) -> np.ndarray:
         """Create `count` people; keyword arrays or scalars set their columns. Returns uids."""
@@ -100,6 +105,7 @@ class Population:
             self._data[name][start:stop] = value
         self._data["ti_created"][start:stop] = self.day
         self.n = stop
+        self._refresh_views()
         uids = np.arange(start, stop, dtype=np.int64)
         status = self._data["status"][start:stop]
         self.created_today += np.bincount(status, minlength=N_STATUS)
