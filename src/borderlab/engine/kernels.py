@@ -114,6 +114,15 @@ def classify_attempts(group_of, answered, detected, hold, stop_frac, passability
 
 
 @nb.njit(cache=True)
+def _trimmed(out, k):
+    """The first k found: a view when most of the buffer is used, else a small copy, so a
+    kept result does not pin a buffer the size of the population (memory per person)."""
+    if 2 * k >= out.shape[0]:
+        return out[:k]
+    return out[:k].copy()
+
+
+@nb.njit(cache=True)
 def find_status(status, code):
     """Indices of people with status `code` (one pass, no temporary mask)."""
     out = np.empty(status.shape[0], dtype=np.int64)
@@ -122,7 +131,7 @@ def find_status(status, code):
         if status[i] == code:
             out[k] = i
             k += 1
-    return out[:k]
+    return _trimmed(out, k)
 
 
 @nb.njit(cache=True)
@@ -134,7 +143,7 @@ def find_status_due(status, code, ti_next, day):
         if status[i] == code and ti_next[i] <= day:
             out[k] = i
             k += 1
-    return out[:k]
+    return _trimmed(out, k)
 
 
 @nb.njit(cache=True)
@@ -149,7 +158,7 @@ def find_statuses(status, codes):
         if hit[status[i]]:
             out[k] = i
             k += 1
-    return out[:k]
+    return _trimmed(out, k)
 
 
 @nb.njit(cache=True)
@@ -260,4 +269,4 @@ def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zon
         if rate > 0.0 and hashed_uniform_one(key, i) < rate:
             out[k] = i
             k += 1
-    return out[:k]
+    return _trimmed(out, k)

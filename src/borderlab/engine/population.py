@@ -83,11 +83,14 @@ class Population:
         if capacity <= self.capacity:
             return
         new_cap = max(capacity, 2 * self.capacity)
-        for name, arr in self._data.items():
+        for name in list(self._data):
+            arr = self._data[name]
+            self.__dict__.pop(name, None)  # drop the view so the old array is freed column by column
             col = self.columns[name]
             grown = np.full(new_cap, col.default, dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]
             self._data[name] = grown
+            del arr
         self.capacity = new_cap
         self._refresh_views()
 
