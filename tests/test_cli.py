@@ -219,6 +219,17 @@ def test_check_belarus():
     assert result.exit_code == 0, result.output
 
 
+def test_check_free_lists_free_parameters_with_current_values():
+    """`check --free` shows what calibrate/--vary/sensitivity will vary, after --set."""
+    result = runner.invoke(app, ["check", "belarus-eu-2021", "--free",
+                                 "--set", "defenders.PL.detection_k=2.5"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") >= 4}
+    assert "defenders.PL.detection_k" in lines and "transit.capital_dwell_days" in lines
+    assert "2.5" in lines["defenders.PL.detection_k"] and "[0.3, 6] log" in lines["defenders.PL.detection_k"]
+    assert "supply.migrant_share" in lines and "defenders.PL.personnel" not in " ".join(lines)
+
+
 def test_scenarios_lists_builtins():
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0

@@ -104,6 +104,7 @@ def check(
     scenario: str = typer.Argument(..., help="Scenario name or YAML path to validate."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Apply overrides before checking."),
     show: bool = typer.Option(False, "--show", help="Print every parameter path and value."),
+    free: bool = typer.Option(False, "--free", help="List the free parameters (what calibrate, ensemble --vary and sensitivity vary)."),
 ):
     """Validate a scenario without running it (exit code 2 and every problem if invalid)."""
     from .reporting.summary import flatten_params
@@ -116,6 +117,16 @@ def check(
     if show:
         for path, value in flatten_params(sc.model_dump(mode="json", by_alias=True)).items():
             out.print(f"{path} = {value}", highlight=False)
+    if free:
+        from .calibration.free_params import find_free_params
+
+        table = Table(title=f"free parameters of {sc.name}")
+        for col in ("path", "value", "range", "confidence"):
+            table.add_column(col)
+        for p in find_free_params(sc):
+            table.add_row(p.path, f"{p.value:g}", f"[{p.low:g}, {p.high:g}]" + (" log" if p.log else ""),
+                          p.confidence or "")
+        out.print(table)
 
 
 @app.command()
