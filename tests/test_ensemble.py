@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -380,6 +381,14 @@ def test_flee_folder_runs_as_an_ensemble(tmp_path):
     assert stored.drop(["run_id"]).cast(direct.schema).equals(direct)
     q = pq.read_table(out / "quantiles.parquet")
     assert q.column_names == COLUMNS and q.num_rows == direct.num_rows
+    # each run's ARD is Flee's mean daily total error of that run, in ard.csv and the manifest
+    ard = pacsv.read_csv(out / "ard.csv").to_pydict()
+    assert ard["run_id"] == [0, 1] and ard["seed"] == [derive_seed(3, 0), derive_seed(3, 1)]
+    assert ard["ard"][1] == pytest.approx(run_flee(case, seed=derive_seed(3, 1)).ard, rel=1e-12)
+    stats = manifest["outputs"]["ard_stats"]
+    assert stats["n"] == 2 and stats["mean"] == pytest.approx(sum(ard["ard"]) / 2)
+    assert sorted(manifest["outputs"]["plots"]) == ["plots/camps.png", "plots/total_error.png"]
+    assert (out / "plots" / "camps.png").stat().st_size > 10_000
     # resumable like any ensemble
     again = ens.run_ensemble(str(case), 2, out, seed=3, workers=1)
     assert again["execution"]["executed"] == 0

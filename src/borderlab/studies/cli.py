@@ -108,6 +108,10 @@ def _print_ensemble(manifest: dict, out_dir: Path) -> None:
             table.add_row(s, *[f"{q[1]:,.0f} [{q[0]:,.0f}, {q[2]:,.0f}]" if (q := cells.get((s, m))) else ""
                                for m in metrics])
         out.print(table)
+    ard = manifest["outputs"].get("ard_stats")
+    if ard and ard.get("n"):
+        out.print(f"ARD (Flee's mean daily total error) over {ard['n']} runs: {ard['mean']:.4f} ± {ard['sd']:.4f} "
+                  f"(range {ard['min']:.4f}–{ard['max']:.4f}); per run in {out_dir / manifest['outputs']['ard']}")
     what = f"{len(varied)} parameters drawn" if varied else "replicates"
     out.print(f"wrote {out_dir}: {ex['executed']} runs executed, {ex['skipped_finished']} already done ({what}); "
               f"{ex['wall_s']:.1f} s, {ex['runs_per_s'] or 0:.2f} runs/s {ex['runner']}")

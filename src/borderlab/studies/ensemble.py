@@ -239,6 +239,9 @@ def run_ensemble(scenario: str, runs: int, out: Path, *, seed: int | None = None
 
     def summarise(out: Path) -> dict:
         outputs = {"quantiles": write_quantiles(out).name}
+        if source.kind == "flee":
+            from .flee_ensemble import summarise_flee
+            return {**outputs, **summarise_flee(out, source.name, len(plan.specs), plots)}
         if plots:
             from .ensemble_plots import make_ensemble_plots
             outputs["plots"] = [str(p.relative_to(out)) for p in make_ensemble_plots(out, plan)]

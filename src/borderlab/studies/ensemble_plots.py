@@ -152,7 +152,7 @@ def make_ensemble_plots(out: Path, plan) -> list[Path]:
     """OUT/plots/{flows,stocks,deaths}.png for a borderlab scenario ensemble."""
     loaded = plan.source.loaded
     if loaded is None:
-        return []  # Flee inputs: the quantile table holds the bands; their metrics differ
+        return []  # Flee inputs: studies/flee_ensemble.py draws their figures
     folder = Path(out) / "plots"
     folder.mkdir(parents=True, exist_ok=True)
     countries = [c.code for c in loaded.scenario.countries if c.role == "defender"]
