@@ -8,6 +8,9 @@
   only people not yet in an absorbing status (onward, returned, dead, reception).
 - bytes_per_person: peak resident memory added by building and running the synthetic
   scenario, divided by its final population.
+- host_python_mloops_per_s: million iterations per second of a fixed pure-Python loop
+  (best of 3) — a yardstick of the machine, since belarus_run_s is mostly per-day Python
+  overhead: hosts of the same "2-core" class were seen to differ ~3× on it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,18 @@ TARGETS = {"belarus_run_s": 1.0, "person_days_per_s": 20e6, "bytes_per_person": 
 def _rss_bytes() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def host_python_speed(n: int = 2_000_000) -> float:
+    """Million iterations per second of a fixed pure-Python loop, best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        acc = 0
+        for i in range(n):
+            acc += i
+        best = min(best, time.perf_counter() - t)
+    return n / best / 1e6
 
 
 def belarus_run_seconds(repeats: int = 3) -> float:
@@ -82,7 +97,7 @@ def synthetic_figures(people: int, nodes: int, days: int) -> dict:
 def run_benchmarks(people: int = 1_000_000, nodes: int = 500, days: int = 100,
                    log: Callable[[str], None] | None = None) -> dict:
     say = log or (lambda _m: None)
-    figures: dict = {}
+    figures: dict = {"host_python_mloops_per_s": round(host_python_speed(), 2)}
     say("timing belarus-eu-2021 …")
     figures["belarus_run_s"] = belarus_run_seconds()
     say(f"synthetic case: {people:,} people, {nodes} nodes, {days} days (fresh process, one core) …")

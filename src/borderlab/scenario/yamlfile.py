@@ -9,8 +9,13 @@ import yaml
 from ..errors import InputFileError, Problem, ScenarioError
 
 
-class SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader, except that an impossible date (2021-13-01) stays text instead of
+# libyaml's parser (PyYAML's C extension) when present: the same safe constructors and marks,
+# ~10× faster than the pure-Python parser that is the fallback
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_SafeBase):
+    """The safe loader, except that an impossible date (2021-13-01) stays text instead of
     raising ValueError, so the schema reports it with its file, line and a hint."""
 
     def construct_yaml_timestamp(self, node):
@@ -25,6 +30,17 @@ SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_y
 
 def safe_load(text: str):
     return yaml.load(text, Loader=SafeLoader)
+
+
+def compose_and_load(text: str):
+    """Parse once: the node tree (with line marks) and the data constructed from it."""
+    loader = SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return root, data
 
 
 class LineMap:
@@ -85,8 +101,7 @@ def load_yaml(path: Path) -> tuple[object, LineMap]:
         raise InputFileError(f"{path}: cannot be read ({exc})") from None
     lm = LineMap(str(path))
     try:
-        root = yaml.compose(text, Loader=SafeLoader)
-        data = safe_load(text)
+        root, data = compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
