@@ -72,24 +72,31 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def plot_camps(run, path: Path) -> Path:
-    """One panel per camp: simulated agents against the UNHCR series."""
-    names = run.camp_names
+def camp_panels(names: list[str]) -> tuple[Figure, list]:
+    """A figure with one small titled panel per camp, four to a row."""
     k = max(len(names), 1)
     cols = min(4, k)
     rows = math.ceil(k / cols)
     fig = Figure(figsize=(3.6 * cols, 2.4 * rows))
-    dates = run.dates
+    axes = []
     for c, name in enumerate(names):
         ax = fig.add_subplot(rows, cols, c + 1)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=6, axis="both")
+        ax.tick_params(axis="x", labelrotation=30)
+        axes.append(ax)
+    return fig, axes
+
+
+def plot_camps(run, path: Path) -> Path:
+    """One panel per camp: simulated agents against the UNHCR series."""
+    fig, axes = camp_panels(run.camp_names)
+    dates = run.dates
+    for c, ax in enumerate(axes):
         ax.plot(dates, run.sim_camp[:, c], color="#1f77b4", lw=1.2, label="borderlab")
         ax.plot(dates, run.data_camp[:, c], color="k", lw=1.0, ls="--", label="UNHCR")
-        ax.set_title(name, fontsize=9)
-        ax.tick_params(labelsize=6)
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-        if c == 0:
-            ax.legend(fontsize=6, frameon=False)
+    if axes:
+        axes[0].legend(fontsize=6, frameon=False)
     hasten = run.loaded.scenario.settings.hasten
     fig.suptitle(f"{run.name}: agents per camp, simulated vs UNHCR" + (f" (÷{hasten}, hasten)" if hasten > 1 else ""),
                  fontsize=10)

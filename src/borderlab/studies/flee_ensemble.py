@@ -16,7 +16,6 @@ The ARD of an ensemble is reported per run and as mean ± sd over runs — the f
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from matplotlib.figure import Figure
 
+from ..flee.outputs import camp_panels
 from .ensemble_plots import QS, _bands, _draw, _save
 from .store import open_ensemble, write_atomic
 
@@ -54,21 +54,14 @@ def plot_camps(con, name: str, runs: int, path: Path) -> Path:
                                WHERE metric = 'data_refugees' AND scope <> 'all' AND run_id = (SELECT min(run_id) FROM runs)
                                GROUP BY scope""").fetchall())
     camps = sorted(sim)
-    cols = min(4, max(len(camps), 1))
-    rows = math.ceil(max(len(camps), 1) / cols)
-    fig = Figure(figsize=(3.6 * cols, 2.4 * rows))
-    for k, camp in enumerate(camps):
-        ax = fig.add_subplot(rows, cols, k + 1)
+    fig, axes = camp_panels(camps)
+    for camp, ax in zip(camps, axes):
         x, q = sim[camp]
         _draw(ax, x, q, "#1f77b4", "borderlab")
         if camp in data:
             ax.plot(x, np.asarray(data[camp], dtype=np.float64)[: x.size], color="k", lw=1.0, ls="--", label="UNHCR")
-        ax.set_title(camp, fontsize=9)
-        ax.tick_params(labelsize=6)
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-        if k == 0:
-            ax.legend(fontsize=6, frameon=False)
+    if axes:
+        axes[0].legend(fontsize=6, frameon=False)
     fig.suptitle(f"{name}: agents per camp across {runs} runs, simulated vs UNHCR", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
