@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 import yaml
@@ -157,6 +158,27 @@ def test_calibration_recovers_known_parameters(calibrated):
     assert "Forecast after the cut-off" in (calibrated / "fit_report.md").read_text()
 
 
+def test_forecast_ensemble_gives_bands_after_the_cutoff(calibrated):
+    """The default forecast is 20 seeds of calibrated.yaml; its bands are quantiles of each
+    run's total over the days after the cut-off (22–28 Sep), checked against the run files."""
+    report = json.loads((calibrated / "fit_report.json").read_text())
+    ens = report["forecast"]["ensemble"]
+    assert ens["runs"] == 20 and ens["folder"] == "forecast_ensemble" and ens["held_out_figures"] == 2
+    assert [row["month"] for row in ens["monthly"]] == ["2021-09 (from 2021-09-22)"]
+    row = ens["monthly"][0]
+    assert list(row) == ["month", "new_attempts@AA", "new_detentions@all", "new_onward@all", "new_deaths@all"]
+    totals = duckdb.sql(f"""SELECT run_id, sum(value) AS v FROM read_parquet('{calibrated}/forecast_ensemble/runs/*.parquet')
+                            WHERE metric = 'new_onward' AND scope = 'all' AND date > DATE '{CUTOFF}' GROUP BY run_id""").fetchnumpy()["v"]
+    assert totals.size == 20 and totals.std() > 0          # seeds differ
+    q05, q50, q95 = row["new_onward@all"]
+    assert q50 == pytest.approx(np.median(totals), abs=0.05)
+    assert q05 == pytest.approx(np.quantile(totals, 0.05), abs=0.05) and q95 == pytest.approx(np.quantile(totals, 0.95), abs=0.05)
+    assert (calibrated / "forecast_ensemble" / "quantiles.parquet").is_file()
+    assert json.loads((calibrated / "forecast_ensemble" / "validation" / "validation.json").read_text())["cutoff"] == CUTOFF
+    md = (calibrated / "fit_report.md").read_text()
+    assert "With uncertainty: 20 seeds" in md and f"{q50:,.0f} [{q05:,.0f}, {q95:,.0f}]" in md
+
+
 def test_resuming_adds_trials_to_the_same_study(calibrated):
     result = runner.invoke(app, ["calibrate", str(_scenario_of(calibrated)), "--until", CUTOFF, "--trials", "3",
                                  "--out", str(calibrated), "--no-plots", "-q"])
@@ -199,6 +221,7 @@ def test_figures_after_the_cutoff_do_not_enter_the_objective(synthetic, tmp_path
     (["SYN", "--until", CUTOFF, "--only", "onward.*"], "matches no free parameter"),
     (["SYN", "--until", CUTOFF, "--out", "FILE"], "exists and is not a folder"),
     (["SYN", "--until", CUTOFF, "--out", "FULL"], "holds no calibration study"),
+    (["SYN", "--until", CUTOFF, "--forecast-runs", "-1"], "--forecast-runs"),
 ])
 def test_calibrate_bad_input_exits_2(args, needle, synthetic, tmp_path):
     args = [str(synthetic) if a == "SYN" else a for a in args]

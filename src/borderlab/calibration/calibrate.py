@@ -31,6 +31,7 @@ from ..reporting.run_folder import write_run
 from ..runner import run_scenario
 from ..scenario.loader import load_scenario
 from .calibrated_yaml import calibrated_text, rounded
+from .forecast import forecast_ensemble
 from .free_params import FreeParam, find_free_params, select_params
 from .report import write_report
 from .study import STUDY_FILE, check_out, open_study
@@ -57,6 +58,7 @@ class Calibration:
     forecast_validation: Validation   # every outcome figure vs the forecast run (single seed)
     forecast_training: Validation     # the training figures vs the forecast run (single seed)
     held_out: Validation | None       # figures after the cut-off, if the observations hold any
+    forecast_ensemble: dict | None = None  # the forecast ensemble's report section (forecast.py)
 
 
 def file_sha256(path: Path) -> str:
@@ -65,10 +67,14 @@ def file_sha256(path: Path) -> str:
 
 def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, seeds: int = 2,
               only: list[str] | None = None, sampler_seed: int = 0, observed: Path | None = None,
-              plots: bool = True, progress: Callable[[int, float], None] | None = None) -> Calibration:
-    """Fit, write OUT/{study.journal, calibrated.yaml, fit_report.*, forecast/}; resumable."""
+              plots: bool = True, forecast_runs: int = 20, workers: int = 1,
+              progress: Callable[[int, float], None] | None = None) -> Calibration:
+    """Fit, write OUT/{study.journal, calibrated.yaml, fit_report.*, forecast/, forecast_ensemble/}; resumable."""
     if trials < 0:
         raise ScenarioError([Problem("--trials", f"{trials} is negative", "give a number of trials ≥ 1")])
+    if forecast_runs < 0:
+        raise ScenarioError([Problem("--forecast-runs", f"{forecast_runs} is negative",
+                                     "give 0 (single-seed forecast only) or a number of runs, e.g. 20")])
     if seeds < 1:
         raise ScenarioError([Problem("--seeds", f"{seeds} is below 1", "give a number of seeds ≥ 1")])
     out = Path(out)
@@ -139,8 +145,13 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
                      plots=plots, cutoff=until)
     later = [o for o in select_outcomes(observations) if o.end > until]
     held_out = compare(later, data) if later else None
+    ensemble = None
+    if forecast_runs:
+        countries = [c.code for c in sc.countries if c.role == "defender"]
+        ensemble = forecast_ensemble(calibrated, forecast_runs, out, observations, obs_path, until, countries,
+                                     workers=workers, plots=plots)
     result = Calibration(out, params, best, baseline, before, after, study, done[0], forecast_dir,
-                         forecast_validation, compare(observations, data, until), held_out)
+                         forecast_validation, compare(observations, data, until), held_out, ensemble)
     write_report(result, settings, base, obs_path, until, run)
     return result
 

@@ -24,6 +24,8 @@ def calibrate(
     sampler_seed: int = typer.Option(0, "--sampler-seed", help="Seed of the TPE sampler (reproducible trials)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed figures CSV (default: the scenario's `observed:` file)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures for the forecast."),
+    forecast_runs: int = typer.Option(20, "--forecast-runs", min=0, help="Seeds in the forecast ensemble of the calibrated scenario (bands after the cut-off); 0: single-seed forecast only."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes for the forecast ensemble (dask LocalCluster when > 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ):
     """Fit the scenario's free parameters to observations up to --until (Optuna, resumable).
@@ -38,7 +40,7 @@ def calibrate(
                   TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task("trials", total=trials, best="—")
         result = run_calibration(scenario, cut, trials, out_dir, seeds=seeds, only=only, sampler_seed=sampler_seed,
-                                 observed=observed, plots=plots,
+                                 observed=observed, plots=plots, forecast_runs=forecast_runs, workers=workers,
                                  progress=lambda n, best: bar.update(task, completed=n, best=f"{best:.4f}"))
     if quiet:
         return
@@ -52,5 +54,6 @@ def calibrate(
     total = len(result.study.trials)
     out.print(f"training score {result.before.score:.4f} → [bold]{result.after.score:.4f}[/] "
               f"(mean of seeds; {total} trials in the study, {result.new_trials} this run)")
-    out.print(f"wrote {out_dir}/calibrated.yaml, fit_report.md/.json and forecast/ "
-              f"(after {cut}: a forecast, not scored)")
+    out.print(f"wrote {out_dir}/calibrated.yaml, fit_report.md/.json, forecast/"
+              + (f" and forecast_ensemble/ ({forecast_runs} seeds, bands)" if forecast_runs else "")
+              + f" (after {cut}: a forecast, not scored)")

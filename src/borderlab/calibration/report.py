@@ -81,6 +81,7 @@ def write_report(cal, settings: dict, base, obs_path, until, run) -> None:
                     "figures after the cut-off found in the observations file are scored in held_out "
                     "(single seed) and shown in forecast/validation",
             "monthly": monthly_forecast(run, until),
+            "ensemble": cal.forecast_ensemble,
         },
         "history": [{"number": t.number, "state": t.state.name, "score": _num(t.value), "params": t.params}
                     for t in study.trials],
@@ -124,6 +125,17 @@ def to_markdown(cal, report: dict) -> str:
         lines += ["| month | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
         for row in f["monthly"]:
             lines.append(f"| {row['month']} | " + " | ".join(f"{row[c]:,.0f}" for c in cols) + " |")
+    ens = f.get("ensemble")
+    if ens and ens["monthly"]:
+        cols = [c for c in ens["monthly"][0] if c != "month"]
+        lines += ["", f"### With uncertainty: {ens['runs']} seeds of the calibrated scenario", "",
+                  f"`{ens['folder']}/` is an ensemble folder (`borderlab ensemble`, base seed {ens['base_seed']}): "
+                  "band plots, `quantiles.parquet`, and `validation/` with the cut-off marked. "
+                  "Monthly totals after the cut-off, median [5 %, 95 %] over the runs:", "",
+                  "| month | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+        for row in ens["monthly"]:
+            lines.append(f"| {row['month']} | " + " | ".join(
+                f"{row[c][1]:,.0f} [{row[c][0]:,.0f}, {row[c][2]:,.0f}]" if c in row else "—" for c in cols) + " |")
     lines += ["", "## Trials (best 10)", "", "| # | score | " + " | ".join(f"`{p['path']}`" for p in r["parameters"][:6])
               + (" | …" if len(r["parameters"]) > 6 else "") + " |",
               "|---:|---:|" + "---:|" * min(len(r["parameters"]), 6) + ("---|" if len(r["parameters"]) > 6 else "")]
