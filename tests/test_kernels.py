@@ -147,3 +147,17 @@ def test_hashed_uniforms_match_the_stream():
     out = np.empty(3)
     kernels.hashed_uniforms(st.day_key(4), ids, out)
     assert np.array_equal(out, st.uniform(4, ids))
+
+
+def test_a_second_run_compiles_no_new_kernel_signatures():
+    """Kernels are called with stable argument types, so numba compiles (or loads) each
+    signature once per process; a second run adds none (the CLI's first-run note relies on it)."""
+    from borderlab.runner import run_scenario
+
+    run_scenario("toy-border", seed=1)
+    before = kernels.compiled_signatures()
+    hits_before = sum(sum(d.stats.cache_hits.values()) for d in vars(kernels).values()
+                      if hasattr(d, "stats"))
+    run_scenario("toy-border", seed=2)
+    hits_after = sum(sum(d.stats.cache_hits.values()) for d in vars(kernels).values() if hasattr(d, "stats"))
+    assert kernels.compiled_signatures() == before and hits_after == hits_before

@@ -70,10 +70,11 @@ def run(
         result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
     summary = write_run(result, out_dir, plots=plots)
     if not quiet:
-        _print_summary(summary, result, out_dir)
+        from .engine.kernels import compiled_signatures
+        _print_summary(summary, result, out_dir, compiled=compiled_signatures())
 
 
-def _print_summary(summary: dict, result, out_dir: Path) -> None:
+def _print_summary(summary: dict, result, out_dir: Path, compiled: int = 0) -> None:
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
                   box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
     cols = [("attempts", "new_attempts"), ("turnback", "new_turnbacks"), ("detained", "new_detentions"),
@@ -95,7 +96,9 @@ def _print_summary(summary: dict, result, out_dir: Path) -> None:
     out.print(table)
     for flag in summary.get("unverified_assumptions", []):
         out.print(f"[yellow]warning:[/] {flag}")
-    out.print(f"wrote {out_dir} in {result.wall_s:.2f} s (simulation)")
+    note = (f", including compiling {compiled} numba kernel signatures once; later runs load them from the cache"
+            if compiled else "")
+    out.print(f"wrote {out_dir} in {result.wall_s:.2f} s (simulation{note})")
 
 
 @app.command()

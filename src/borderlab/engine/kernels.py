@@ -270,3 +270,10 @@ def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zon
             out[k] = i
             k += 1
     return _trimmed(out, k)
+
+
+def compiled_signatures() -> int:
+    """Kernel signatures this process compiled rather than loaded from numba's on-disk
+    cache: non-zero only on the first run after installing (or after a kernel changed)."""
+    return sum(sum(d.stats.cache_misses.values()) for d in globals().values()
+               if isinstance(d, nb.core.registry.CPUDispatcher))
