@@ -161,3 +161,34 @@ def test_a_second_run_compiles_no_new_kernel_signatures():
     run_scenario("toy-border", seed=2)
     hits_after = sum(sum(d.stats.cache_hits.values()) for d in vars(kernels).values() if hasattr(d, "stats"))
     assert kernels.compiled_signatures() == before and hits_after == hits_before
+
+
+def test_depart_people_moves_counts_flows_and_refuses_unroutable_batches():
+    # graph 0 → 1 → 2 (one day a hop); node 3 is cut off
+    next_hop = np.array([[0, 1, 1, -1], [0, 1, 2, -1], [1, 1, 2, -1], [-1, -1, -1, 3]], dtype=np.int32)
+    travel = np.array([[0, 1, 2, 99], [1, 0, 1, 99], [2, 1, 0, 99], [99, 99, 99, 0]], dtype=np.int32)
+    status = np.array([Status.CAPITAL, Status.STAGING, Status.ZONE], dtype=np.int8)
+    node = np.array([0, 1, 3], dtype=np.int32)
+    dest = np.full(3, -1, dtype=np.int32)
+    ti_next = np.zeros(3, dtype=np.int32)
+    flows = np.zeros((len(Status), len(Status)), dtype=np.int64)
+    T = int(Status.TRANSIT)
+    uids = np.array([0, 1], dtype=np.int64)
+    bad = kernels.depart_people(uids, np.array([2, 2], np.int32), status, node, dest, ti_next, next_hop, travel, 10, T, flows)
+    assert bad == -1
+    assert list(status[:2]) == [T, T] and list(node[:2]) == [1, 2] and list(dest[:2]) == [2, 2]
+    assert list(ti_next[:2]) == [11, 11]        # the first hop's arrival day
+    assert flows[Status.CAPITAL, T] == 1 and flows[Status.STAGING, T] == 1 and flows.sum() == 2
+    # person 2 sits on the cut-off node: the whole batch is refused, nothing changes
+    before = (status.copy(), node.copy(), flows.copy())
+    bad = kernels.depart_people(np.array([0, 2], np.int64), np.array([0, 0], np.int32), status, node, dest, ti_next,
+                                next_hop, travel, 11, T, flows)
+    assert bad == 1
+    assert (status == before[0]).all() and (node == before[1]).all() and (flows == before[2]).all()
+
+
+def test_admit_in_order_fills_each_country_in_the_order_given():
+    country = np.array([1, 0, 1, 1, 0, 2], dtype=np.int64)
+    admitted, taken = kernels.admit_in_order(country, np.array([1, 2, 0], dtype=np.int64))
+    assert admitted.tolist() == [True, True, True, False, False, False]
+    assert taken.tolist() == [1, 2, 0]

@@ -141,3 +141,14 @@ def test_geometric_with_mean_at_most_one_is_exactly_one():
 def test_geometric_by_hand():
     # mean 2 → p = 1/2: X = 1 + floor(log(1-u) / log(1/2)); u = 0.4 → 1, 0.6 → 2, 0.8 → 3
     assert geometric_from_uniform(np.array([0.4, 0.6, 0.8]), 2.0).tolist() == [1, 2, 3]
+
+
+def test_geometric_with_one_mean_per_draw_matches_the_scalar_form():
+    """Per-person means (detention length by country) give each draw what its own mean would."""
+    u = Stream(3, "g").uniform(0, np.arange(3000))
+    means = np.array([0.5, 1.0, 2.0, 45.0, 200.0, 1e12])[np.arange(3000) % 6]
+    mixed = geometric_from_uniform(u, means)
+    for m in np.unique(means):
+        sel = means == m
+        assert (mixed[sel] == geometric_from_uniform(u[sel], float(m))).all(), m
+    assert geometric_from_uniform(np.array([0.4, 0.6, 0.8]), np.array([2.0, 2.0, 1.0])).tolist() == [1, 2, 1]

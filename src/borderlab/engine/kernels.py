@@ -272,6 +272,40 @@ def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zon
     return _trimmed(out, k)
 
 
+@nb.njit(cache=True)
+def depart_people(uids, dest, status, node, dest_col, ti_next, next_hop, travel_days, day, transit_code, flows):
+    """Send `uids` towards `dest` (one per person): first hop, arrival day, status TRANSIT,
+    the flows from each one's old status counted. Returns −1, or the position of the first
+    person with no route (then nothing is changed)."""
+    for j in range(uids.shape[0]):
+        if next_hop[node[uids[j]], dest[j]] < 0:
+            return j
+    for j in range(uids.shape[0]):
+        i = uids[j]
+        here = node[i]
+        nxt = next_hop[here, dest[j]]
+        flows[status[i], transit_code] += 1
+        status[i] = transit_code
+        dest_col[i] = dest[j]
+        node[i] = nxt
+        ti_next[i] = day + travel_days[here, nxt]
+    return -1
+
+
+@nb.njit(cache=True)
+def admit_in_order(country, free):
+    """Admit people in the order given while their country has `free` places left; returns
+    the admitted mask and the number admitted per country."""
+    admitted = np.zeros(country.shape[0], dtype=np.bool_)
+    taken = np.zeros(free.shape[0], dtype=np.int64)
+    for j in range(country.shape[0]):
+        c = country[j]
+        if taken[c] < free[c]:
+            admitted[j] = True
+            taken[c] += 1
+    return admitted, taken
+
+
 def compiled_signatures() -> int:
     """Kernel signatures this process compiled rather than loaded from numba's on-disk
     cache: non-zero only on the first run after installing (or after a kernel changed)."""

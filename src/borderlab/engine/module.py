@@ -37,14 +37,20 @@ class Module:
         """Called once after the last day."""
 
     # helpers shared by modules --------------------------------------------------------
-    def geometric_days(self, stream: str, day: int, uids: np.ndarray, mean: float) -> np.ndarray:
+    def geometric_days(self, stream: str, day: int, uids: np.ndarray, mean) -> np.ndarray:
         """Waiting times ≥ 1 day with the given mean (geometric), one per person."""
         u = self.sim.streams[stream].uniform(day, uids)
         return geometric_from_uniform(u, mean)
 
 
-def geometric_from_uniform(u: np.ndarray, mean: float) -> np.ndarray:
-    """Inverse-CDF geometric on {1, 2, …} with mean `mean` (mean ≤ 1 gives exactly 1)."""
+def geometric_from_uniform(u: np.ndarray, mean) -> np.ndarray:
+    """Inverse-CDF geometric on {1, 2, …} with mean `mean` (a number, or one per draw;
+    a mean ≤ 1 gives exactly 1)."""
+    if np.ndim(mean):
+        mean = np.asarray(mean, dtype=np.float64)
+        p = 1.0 / np.maximum(mean, np.nextafter(1.0, 2.0))
+        days = np.where(mean <= 1.0, 1.0, 1 + np.floor(np.log1p(-u) / np.log1p(-p)))
+        return np.minimum(days, MAX_WAIT_DAYS).astype(np.int32)
     if mean <= 1.0:
         return np.ones(u.shape, dtype=np.int32)
     p = 1.0 / mean

@@ -48,16 +48,17 @@ class Movement(Module):
         if uids.size == 0:
             return
         pop, g = self.sim.pop, self.sim.graph
-        dest = np.broadcast_to(np.asarray(dest, dtype=np.int32), uids.shape)
-        here = pop.node[uids]
-        nxt = g.next_hop[here, dest]
-        if (nxt < 0).any():
-            bad = uids[nxt < 0][0]
-            raise RuntimeError(f"person {bad}: no route from node {g.ids[here[nxt < 0][0]]} to {g.ids[dest[nxt < 0][0]]}")
-        pop.transition(uids, Status.TRANSIT, why)
-        pop.dest[uids] = dest
-        pop.node[uids] = nxt
-        pop.ti_next[uids] = day + g.travel_days[here, nxt]
+        uids = np.ascontiguousarray(uids, dtype=np.int64)
+        dest = (np.full(uids.size, dest, dtype=np.int32) if np.ndim(dest) == 0
+                else np.ascontiguousarray(dest, dtype=np.int32))
+        # one compiled pass: route check, status change with its flow, next hop, arrival day
+        bad = kernels.depart_people(uids, dest, pop.status, pop.node, pop.dest, pop.ti_next, g.next_hop,
+                                    g.travel_days, int(day), int(Status.TRANSIT), pop.flows)
+        if bad >= 0:
+            raise RuntimeError(f"person {uids[bad]}: no route from node {g.ids[pop.node[uids[bad]]]} "
+                               f"to {g.ids[dest[bad]]}")
+        if pop.traced:
+            pop._trace(uids, "transit" + (f" ({why})" if why else ""))
 
     def advance(self, day: int) -> None:
         pop, g = self.sim.pop, self.sim.graph

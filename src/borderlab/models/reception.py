@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import kernels
 from ..engine.module import Module
 from ..engine.status import Status
 
@@ -37,11 +38,9 @@ class Reception(Module):
         if uids.size == 0:
             return admitted
         cap = self.sim.module("defenders").reception_cap[:, day]
-        for c in np.unique(country):
-            m = np.flatnonzero(country == c)
-            free = int(max(0.0, np.floor(cap[c]) - self.n_detained[c]))
-            admitted[m[:free]] = True
-            self.n_detained[c] += min(free, m.size)
+        free = np.maximum(0, np.floor(np.minimum(cap, 2.0**62)).astype(np.int64) - self.n_detained)
+        admitted, taken = kernels.admit_in_order(np.ascontiguousarray(country, dtype=np.int64), free)
+        self.n_detained += taken
         a = uids[admitted]
         if a.size:
             pop = self.sim.pop
@@ -49,11 +48,8 @@ class Reception(Module):
             pop.transition(a, Status.DETAINED, "detained")
             pop.country[a] = ca
             pop.node[a] = node[admitted] if np.ndim(node) else node
-            days = np.empty(a.size, dtype=np.int32)
-            for c in np.unique(ca):
-                m = ca == c
-                days[m] = self.geometric_days("reception.detention", day, a[m], self.detention_days[c])
-            pop.ti_next[a] = day + days
+            # each person's stay, with their country's mean (per-person draws: one call serves all)
+            pop.ti_next[a] = day + self.geometric_days("reception.detention", day, a, self.detention_days[ca])
         return admitted
 
     def release(self, day: int) -> None:
