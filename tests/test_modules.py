@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from borderlab.engine.status import Status
 from conftest import TOY, TOY_PATH, build, load_yaml_data, run_cached, series, write_yaml
@@ -463,3 +465,15 @@ def test_asylum_at_an_open_crossing_point():
     assert series(sim, "n_reception", "AA")[:7].tolist() == [5 * (d + 1) for d in range(7)]
     from conftest import assert_conserved
     assert_conserved(sim, initial)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-3, max_value=40), max_size=60))
+def test_sorted_runs_is_unique_without_the_sort(values):
+    from borderlab.models.orchestrator import sorted_runs
+
+    a = np.sort(np.array(values, dtype=np.int64))
+    vals, start, counts, inverse = sorted_runs(a)
+    u, i, inv, c = np.unique(a, return_index=True, return_inverse=True, return_counts=True)
+    assert vals.tolist() == u.tolist() and start.tolist() == i.tolist()
+    assert counts.tolist() == c.tolist() and inverse.tolist() == inv.reshape(-1).tolist()

@@ -156,12 +156,12 @@ class Orchestrator(Module):
         shuffle = sim.streams["orchestrator.shuffle"].uniform(day, ready)
         order = np.lexsort((shuffle, zone_of))
         ready, zone_of = ready[order], zone_of[order]
-        zones, start, n_z = np.unique(zone_of, return_index=True, return_counts=True)
+        zones, start, n_z, _ = sorted_runs(zone_of)
         has_seg = self.zone_n_segments[zones] > 0
         if not has_seg.all():  # zones without segments: nobody is sent from there
             keep = np.repeat(has_seg, n_z)
             ready, zone_of = ready[keep], zone_of[keep]
-            zones, start, n_z = np.unique(zone_of, return_index=True, return_counts=True)
+            zones, start, n_z, _ = sorted_runs(zone_of)
             if ready.size == 0:
                 return
         zrank = np.repeat(np.arange(zones.size), n_z)
@@ -178,8 +178,7 @@ class Orchestrator(Module):
         BIG = np.int64(1 << 32)
         cut_keys = draw_zone.astype(np.int64) * BIG + within
         slot = np.searchsorted(cut_keys, zrank.astype(np.int64) * BIG + pos, side="right")
-        used, group_of = np.unique(slot, return_inverse=True)
-        group_size = np.bincount(group_of).astype(np.int64)
+        used, _, group_size, group_of = sorted_runs(slot)  # slot is non-decreasing
         group_zone = zones[draw_zone[used]]
         # each group picks a segment of its zone
         w = self.segment_weights(day, ph)
@@ -291,3 +290,18 @@ class Attempts:
         self.lead = lead
         self.assistance = assistance
         self.detect_mult = detect_mult
+
+
+def sorted_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(a, return_index, return_counts, return_inverse) for an already sorted `a`,
+    without sorting again: the distinct values, where each run starts, its length, and the
+    run index of every element."""
+    if a.size == 0:
+        e = np.empty(0, dtype=np.int64)
+        return a[:0], e, e, e
+    new = np.empty(a.size, dtype=bool)
+    new[0] = True
+    np.not_equal(a[1:], a[:-1], out=new[1:])
+    start = np.flatnonzero(new)
+    counts = np.diff(np.append(start, a.size))
+    return a[start], start, counts, np.cumsum(new) - 1
