@@ -70,9 +70,9 @@ def test_stochastic_variant_conserves_people(seed):
     assert_results_consistent(sim, initial)
     # and the run really moved people through most statuses
     visited = (sim.status_counts > 0).any(axis=0)
-    for st in (Status.TRANSIT, Status.CAPITAL, Status.STAGING, Status.ZONE, Status.DETAINED,
-               Status.RECEPTION, Status.INTERIOR, Status.ONWARD, Status.HOSPITAL, Status.RETURNED):
-        assert visited[st], st.name
+    for status in (Status.TRANSIT, Status.CAPITAL, Status.STAGING, Status.ZONE, Status.DETAINED,
+                   Status.RECEPTION, Status.INTERIOR, Status.ONWARD, Status.HOSPITAL, Status.RETURNED):
+        assert visited[status], status.name
 
 
 @pytest.mark.parametrize("seed", [7, 8])
