@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..reporting.plots import save_figure
 from .measures import SeriesError
 from .run_data import RunData
 
@@ -24,12 +24,6 @@ COUNTRY_COLORS = {"PL": "#d62728", "LT": "#2ca02c", "LV": "#9467bd", "DE": "#8c5
 MODEL_COLOR = "#1f77b4"
 PANEL_COLUMNS = 3
 CUMULATIVE_TAIL_DAYS = 30
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    return path
 
 
 def _monthly(dates: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,7 +134,7 @@ def plot_panels(v, data: RunData, path: Path, cutoff: dt.date | None = None) -> 
     fig.suptitle(f"Observed figures (black) on the simulated series — overall score {score:.3f}"
                  + (f"; cut-off {cutoff}" if cutoff else ""), fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=90)
 
 
 def plot_scatter(v, path: Path) -> Path:
@@ -169,7 +163,7 @@ def plot_scatter(v, path: Path) -> Path:
     ax.set_title(f"Every compared figure (score {v.score:.3f})", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=90)
 
 
 def make_validation_plots(v, data: RunData, folder: Path, cutoff: dt.date | None = None) -> list[Path]:

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import __version__
 from ..reporting.atomic import atomic_folder
+from ..reporting.plots import save_figure
 from ..reporting.run_folder import check_out_dir
 
 
@@ -66,12 +66,6 @@ def build_manifest(run) -> dict:
     }
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
-
-
 def camp_panels(names: list[str]) -> tuple[Figure, list]:
     """A figure with one small titled panel per camp, four to a row."""
     k = max(len(names), 1)
@@ -101,7 +95,7 @@ def plot_camps(run, path: Path) -> Path:
     fig.suptitle(f"{run.name}: agents per camp, simulated vs UNHCR" + (f" (÷{hasten}, hasten)" if hasten > 1 else ""),
                  fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_total_error(run, path: Path) -> Path:
@@ -114,7 +108,7 @@ def plot_total_error(run, path: Path) -> Path:
     ax.set_ylabel("Σ|sim − data| / UNHCR total")
     ax.set_title(f"{run.name}: total error per day (seed {run.seed})", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_flee_run(run, out: Path, plots: bool = True) -> dict:

@@ -17,9 +17,10 @@ from ..analysis.observations import resolve_conflicts
 COLORS = {"PL": "#d62728", "LT": "#2ca02c", "LV": "#9467bd", "all": "#333333", "BY": "#1f77b4"}
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
+    """Render with the Agg canvas (no display needed) and write a tightly cropped PNG."""
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
 
 
@@ -81,7 +82,7 @@ def plot_attempts(run, observations, path: Path) -> Path:
         ax.legend(fontsize=7, loc="upper left")
         _annotate(ax, sim)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_zone(run, path: Path) -> Path:
@@ -100,7 +101,7 @@ def plot_zone(run, path: Path) -> Path:
     ax.legend(fontsize=7, loc="upper right")
     _annotate(ax, sim, labels=True)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_deaths(run, observations, path: Path) -> Path:
@@ -123,7 +124,7 @@ def plot_deaths(run, observations, path: Path) -> Path:
     ax.set_title("Deaths and hospitalisations (cumulative) and temperature", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_fatigue(run, path: Path) -> Path:
@@ -141,7 +142,7 @@ def plot_fatigue(run, path: Path) -> Path:
     ax2.set_ylabel("load")
     ax1.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def make_plots(run, folder: Path, observations=None) -> list[Path]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..analysis.observations import load_observations, resolve_conflicts
+from ..reporting.plots import save_figure
 from .quantiles import LEVELS
 from .store import open_ensemble
 
@@ -25,13 +25,7 @@ STOCKS = (("n_in_zone", "#2ca02c"), ("n_detained", "#9467bd"))
 QS = ", ".join(str(q) for q in LEVELS)
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
-
-
-def _bands(con, sql: str, params: list) -> dict:
+def band_rows(con, sql: str, params: list) -> dict:
     """{key: (x, [5 quantile arrays])} from rows (key, x, q-list)."""
     out: dict = {}
     for key, x, q in con.execute(sql, params).fetchall():
@@ -41,7 +35,7 @@ def _bands(con, sql: str, params: list) -> dict:
     return {k: (np.array(xs), np.array(qs).T) for k, (xs, qs) in out.items()}
 
 
-def _draw(ax, x, q, color, label, step=False):
+def draw_bands(ax, x, q, color, label, step=False):
     kw = {"step": "post"} if step else {}
     ax.fill_between(x, q[0], q[4], color=color, alpha=0.15, lw=0, **kw)
     ax.fill_between(x, q[1], q[3], color=color, alpha=0.35, lw=0, **kw)
@@ -72,7 +66,7 @@ def plot_flows(con, plan, countries, observations, path: Path, monthly: bool) ->
     else:
         sql = f"""SELECT metric || '|' || scope, date, quantile_cont(value, [{QS}]) FROM runs
                   WHERE metric IN (SELECT unnest(?)) AND scope IN (SELECT unnest(?)) GROUP BY ALL ORDER BY 1, 2"""
-    bands = _bands(con, sql, [metrics, countries])
+    bands = band_rows(con, sql, [metrics, countries])
     fig = Figure(figsize=(10, 2.8 * max(len(countries), 1)))
     for k, c in enumerate(countries):
         ax = fig.add_subplot(len(countries), 1, k + 1)
@@ -82,7 +76,7 @@ def plot_flows(con, plan, countries, observations, path: Path, monthly: bool) ->
                 if monthly:  # close the last month's step
                     x = np.append(x, (x[-1].astype("datetime64[M]") + 1).astype("datetime64[D]"))
                     q = np.concatenate([q, q[:, -1:]], axis=1)
-                _draw(ax, x, q, color, metric, step=monthly)
+                draw_bands(ax, x, q, color, metric, step=monthly)
         shown = set()
         for o in observations:
             metric, scope, _ = o.model
@@ -97,21 +91,21 @@ def plot_flows(con, plan, countries, observations, path: Path, monthly: bool) ->
         ax.set_xlim(*_period(plan))
         ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_stocks(con, plan, countries, observations, path: Path) -> Path:
     metrics = [m for m, _ in STOCKS] + ["n_stranded"]
     sql = f"""SELECT metric || '|' || scope, date, quantile_cont(value, [{QS}]) FROM runs
               WHERE metric IN (SELECT unnest(?)) AND scope IN (SELECT unnest(?)) GROUP BY ALL ORDER BY 1, 2"""
-    bands = _bands(con, sql, [metrics, countries + ["all"]])
+    bands = band_rows(con, sql, [metrics, countries + ["all"]])
     fig = Figure(figsize=(10, 2.6 * (len(countries) + 1)))
     panels = [(c, STOCKS) for c in countries] + [("all", (("n_stranded", "#8c564b"), ("n_in_zone", "#2ca02c")))]
     for k, (scope, items) in enumerate(panels):
         ax = fig.add_subplot(len(panels), 1, k + 1)
         for metric, color in items:
             if f"{metric}|{scope}" in bands:
-                _draw(ax, *bands[f"{metric}|{scope}"], color, metric)
+                draw_bands(ax, *bands[f"{metric}|{scope}"], color, metric)
         for o in observations:
             metric, oscope, agg = o.model
             if agg == "stock" and oscope == scope and any(metric == m for m, _ in items):
@@ -122,7 +116,7 @@ def plot_stocks(con, plan, countries, observations, path: Path) -> Path:
         ax.set_xlim(*_period(plan))
         ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_deaths(con, plan, observations, path: Path) -> Path:
@@ -130,11 +124,11 @@ def plot_deaths(con, plan, observations, path: Path) -> Path:
                 SELECT run_id, date, sum(value) OVER (PARTITION BY run_id ORDER BY date) AS v
                 FROM runs WHERE metric = 'new_deaths' AND scope = 'all')
               GROUP BY ALL ORDER BY 2"""
-    bands = _bands(con, sql, [])
+    bands = band_rows(con, sql, [])
     fig = Figure(figsize=(10, 4))
     ax = fig.add_subplot(1, 1, 1)
     if "deaths" in bands:
-        _draw(ax, *bands["deaths"], "#333333", "cumulative deaths")
+        draw_bands(ax, *bands["deaths"], "#333333", "cumulative deaths")
     for o in observations:
         if o.model[0] == "new_deaths" and o.model[1] == "all":
             ax.plot(np.datetime64(o.end, "D"), o.value, "rs", ms=5)
@@ -145,7 +139,7 @@ def plot_deaths(con, plan, observations, path: Path) -> Path:
     ax.set_title(f"Cumulative deaths across {len(plan.specs)} runs", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def make_ensemble_plots(out: Path, plan) -> list[Path]:

@@ -24,7 +24,8 @@ import pyarrow.csv as pacsv
 from matplotlib.figure import Figure
 
 from ..flee.outputs import camp_panels
-from .ensemble_plots import QS, _bands, _draw, _save
+from ..reporting.plots import save_figure
+from .ensemble_plots import QS, band_rows, draw_bands
 from .store import open_ensemble, write_atomic
 
 ARD_FILE = "ard.csv"
@@ -48,7 +49,7 @@ def ard_stats(table: pa.Table) -> dict:
 
 def plot_camps(con, name: str, runs: int, path: Path) -> Path:
     """One panel per camp: bands of simulated agents, and the UNHCR series (the same in every run)."""
-    sim = _bands(con, f"""SELECT scope, date, quantile_cont(value, [{QS}]) FROM runs
+    sim = band_rows(con, f"""SELECT scope, date, quantile_cont(value, [{QS}]) FROM runs
                           WHERE metric = 'sim_refugees' AND scope <> 'all' GROUP BY ALL ORDER BY 1, 2""", [])
     data = dict(con.execute("""SELECT scope, list(value ORDER BY date) FROM runs
                                WHERE metric = 'data_refugees' AND scope <> 'all' AND run_id = (SELECT min(run_id) FROM runs)
@@ -57,24 +58,24 @@ def plot_camps(con, name: str, runs: int, path: Path) -> Path:
     fig, axes = camp_panels(camps)
     for camp, ax in zip(camps, axes):
         x, q = sim[camp]
-        _draw(ax, x, q, "#1f77b4", "borderlab")
+        draw_bands(ax, x, q, "#1f77b4", "borderlab")
         if camp in data:
             ax.plot(x, np.asarray(data[camp], dtype=np.float64)[: x.size], color="k", lw=1.0, ls="--", label="UNHCR")
     if axes:
         axes[0].legend(fontsize=6, frameon=False)
     fig.suptitle(f"{name}: agents per camp across {runs} runs, simulated vs UNHCR", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_total_error(con, name: str, stats: dict, path: Path) -> Path:
     """Bands of Flee's daily total error; the title gives the per-run ARDs' mean ± sd."""
-    bands = _bands(con, f"""SELECT 'e', date, quantile_cont(value, [{QS}]) FROM runs
+    bands = band_rows(con, f"""SELECT 'e', date, quantile_cont(value, [{QS}]) FROM runs
                             WHERE metric = 'total_error' AND scope = 'all' GROUP BY ALL ORDER BY 2""", [])
     fig = Figure(figsize=(8, 3))
     ax = fig.add_subplot(1, 1, 1)
     if "e" in bands:
-        _draw(ax, *bands["e"], "#d62728", "total error")
+        draw_bands(ax, *bands["e"], "#d62728", "total error")
     if stats.get("n"):
         ax.axhline(stats["mean"], color="#555555", ls=":", lw=1)
     ax.set_ylabel("Σ|sim − data| / UNHCR total")
@@ -82,7 +83,7 @@ def plot_total_error(con, name: str, stats: dict, path: Path) -> Path:
     ax.set_title(f"{name}: total error per day; {ard}", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def summarise_flee(out: Path, name: str, runs: int, plots: bool) -> dict:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ..reporting.plots import save_figure
 
 MAX_BARS = 30
 
@@ -37,6 +38,4 @@ def plot_indices(table: pa.Table, method: str, what: str, path: Path) -> Path:
     ax.set_title(f"{method.capitalize()} sensitivity of {what}{more}; bars show 95 % CIs", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
+    return save_figure(fig, path)
