@@ -633,7 +633,36 @@ def generate() -> str:
         lines += ["```yaml", example_event(type_name, cls), "```", ""]
 
     lines += ["## Default tables", ""] + default_tables() + [""]
+    lines += limits_section()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def limits_section() -> list[str]:
+    """The input limits of borderlab.scenario.limits, with the fields each one bounds."""
+    from borderlab.scenario import numbers
+    from borderlab.scenario.limits import LIMITS
+
+    bounds = {"max_count": numbers.COUNT_FIELDS, "max_people": numbers.PEOPLE_FIELDS, "max_km": numbers.KM_FIELDS}
+    out = ['<a id="limits"></a>', "## Limits", "",
+           "`borderlab check` (and every command that loads a scenario) refuses, with the limit and "
+           "how to raise it in the message: NaN and infinity in any number; `true`/`false` where a "
+           "number is expected; a YAML file that is too large, nested too deep or whose aliases "
+           "expand too far (a \"billion laughs\" bomb; merge keys `<<: *anchor` are fine); and a "
+           "scenario that `run` could not do: more people than `max_people` expected over the period "
+           "(initial population + weekly seats / 7 × migrant share × visa factor, day by day), more "
+           "memory than `max_memory_gb` estimated (a nodes × nodes route table plus the people), or "
+           "a journey on one edge longer than `max_days`. Input files a scenario names "
+           "(`observed:`, `humanitarian.temperature.csv`) are read and checked at load time too.", "",
+           "Raise a limit for one command with its environment variable, e.g. "
+           "`BORDERLAB_LIMIT_MAX_PEOPLE=2e8 borderlab run my-border --out runs/big`. "
+           "The limits live in `src/borderlab/scenario/limits.py`.", "",
+           "| Limit | Default | Bounds | Environment variable |", "|---|---|---|---|"]
+    for lim in LIMITS:
+        fields = bounds.get(lim.name)
+        what = cell(lim.why) + (" — fields: " + ", ".join(f"`{f}`" for f in sorted(fields)) if fields else "")
+        default = f"{lim.default:,.0f}" if float(lim.default).is_integer() and lim.default < 1e10 else f"{lim.default:g}"
+        out.append(f"| `{lim.name}` | {default} {lim.unit} | {what} | `{lim.env}` |")
+    return out + [""]
 
 
 def main(argv: list[str] | None = None) -> int:

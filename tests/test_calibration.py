@@ -97,8 +97,7 @@ def _synthetic(folder: Path) -> Path:
     d["defenders"][0]["detection_k"] = {"value": 0.2, "range": [0.01, 0.5], "free": True}
     d["orchestrator"]["tactics"][0]["group_size"] = {"min": 1, "max": 1}
     d["initial_population"] = [{"node": "zone", "count": 600}]
-    d["observed"] = "observed.csv"
-    path = write_yaml(folder / "scenario.yaml", d)
+    path = write_yaml(folder / "scenario.yaml", d)  # `observed:` is added once the file exists (checked at load)
     runs = [run_scenario(str(path), seed=s, overrides=as_overrides(TRUTH)) for s in (101, 102, 103)]
     rows = []
     for metric, scope in (("new_turnbacks", "AA"), ("new_onward", "all")):
@@ -114,7 +113,8 @@ def _synthetic(folder: Path) -> Path:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    return path
+    d["observed"] = "observed.csv"
+    return write_yaml(path, d)
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +219,8 @@ def test_figures_after_the_cutoff_do_not_enter_the_objective(synthetic, tmp_path
     (["SYN", "--until", "2021-09-03"], "no observed outcome on or before 2021-09-03"),
     (["SYN", "--until", "31/10/2021"], "is not a date"),
     (["SYN", "--until", CUTOFF, "--only", "onward.*"], "matches no free parameter"),
-    (["SYN", "--until", CUTOFF, "--out", "FILE"], "exists and is not a folder"),
-    (["SYN", "--until", CUTOFF, "--out", "FULL"], "holds no calibration study"),
+    (["SYN", "--until", CUTOFF, "--out", "FILE"], "is a file, not a folder"),
+    (["SYN", "--until", CUTOFF, "--out", "FULL"], "not written by borderlab"),
     (["SYN", "--until", CUTOFF, "--forecast-runs", "-1"], "--forecast-runs"),
 ])
 def test_calibrate_bad_input_exits_2(args, needle, synthetic, tmp_path):

@@ -153,7 +153,7 @@ def test_run_never_replaces_a_folder_of_other_files(tmp_path, monkeypatch):
         result = runner.invoke(app, ["run", "toy-border", "--out", target, "--no-plots", "-q"])
         assert result.exit_code == 2, result.output
         assert isinstance(result.exception, SystemExit)
-        assert "not a borderlab run folder" in result.output and "hint:" in result.output
+        assert "not written by borderlab" in result.output and "hint:" in result.output
     assert (project / "notes.txt").read_text() == "precious"
     assert sorted(p.name for p in project.iterdir()) == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]

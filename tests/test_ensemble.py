@@ -252,7 +252,7 @@ def test_resume_runs_only_what_is_missing(in_process, tmp_path, monkeypatch):
 
 def test_study_folder_is_never_mixed_with_other_files(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(BorderlabError, match="not a borderlab study folder"):
+    with pytest.raises(BorderlabError, match="not written by borderlab"):
         ens.run_ensemble(TOY, 2, tmp_path, workers=1, plots=False)
     assert (tmp_path / "notes.txt").read_text() == "mine"
 

@@ -124,7 +124,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path):
     precious.mkdir()
     (precious / "a.txt").write_text("keep")
     result = invoke("flee", "run", case, "--out", precious, "-q")
-    assert result.exit_code == 2 and "not a borderlab run folder" in result.output
+    assert result.exit_code == 2 and "not written by borderlab" in result.output
     assert (precious / "a.txt").read_text() == "keep"
 
 

@@ -116,9 +116,24 @@ def test_bad_numbers_and_names(tmp_path):
 def test_every_problem_is_reported_at_once(tmp_path):
     case = write_case(tmp_path, routes=ROUTES + ["B,Q,40,0", "A,B,far,0"], period=["StartDate,2020-01-01", "Length,x"])
     out = cli_error(case)
-    # every reading problem at once; name checks wait for a cleanly read folder
+    # every problem at once: the two reading problems and the unknown name on a good row
     assert "routes.csv:5: distance must be" in out and "sim_period.csv:2: Length" in out
-    assert "2 problems found" in out and "'Q'" not in out
+    assert "routes.csv:4: unknown location 'Q'" in out and "3 problems found" in out
+
+
+def test_settings_and_file_problems_are_reported_together(tmp_path):
+    settings = settings_with(camp_weight="heavy")
+    case = write_case(tmp_path, settings=settings, routes=ROUTES + ["B,Q,40,0"], period=["StartDate,2020-01-01", "Length,x"])
+    out = cli_error(case)
+    assert "simsetting.yml" in out and "camp_weight" in out
+    assert "sim_period.csv:2: Length" in out and "unknown location 'Q'" in out and "3 problems found" in out
+
+
+def test_a_name_on_a_broken_row_is_not_blamed_twice(tmp_path):
+    locs = LOCATIONS[:2] + ["B,rb,X,north,1.0,town,,"] + LOCATIONS[3:]
+    out = cli_error(write_case(tmp_path, locations=locs))
+    assert "locations.csv:3: latitude/longitude must be numbers" in out
+    assert "unknown location 'B'" not in out and "1 problem found" in out
 
 
 def test_camp_without_series_and_short_conflicts(tmp_path):

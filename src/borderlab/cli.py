@@ -19,6 +19,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import BorderlabError
+from .reporting.outdir import FORCE_HELP
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="borderlab: simulate instrumentalised migration crises at land borders.")
@@ -27,13 +28,20 @@ out = Console()
 
 
 def user_errors(fn):
-    """Turn BorderlabError into a clear message and exit code 2."""
+    """Turn BorderlabError, and any OSError (unwritable folder, full disk, name too long …:
+    os_errors.py), into a clear message and exit code 2."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except BorderlabError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            from rich.markup import escape
+
+            from .os_errors import describe_os_error
+            err.print(f"[bold red]error:[/] {escape(describe_os_error(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     return wrapper
 
@@ -42,7 +50,8 @@ def user_errors(fn):
 @user_errors
 def run(
     scenario: str = typer.Argument(..., help="Built-in scenario name (see `borderlab scenarios`) or path to a YAML file."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write (replaced atomically)."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write (replaced atomically if it is an earlier run folder)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed ≥ 0 (default: the scenario's)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter: path=value (repeatable)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
@@ -52,15 +61,16 @@ def run(
 
     A Flee input folder or a `model: flee` YAML runs with the Flee engine (`borderlab flee run`)."""
     from .flee.scenario_file import is_flee_source
-    from .reporting.run_folder import write_run
+    from .reporting.run_folder import check_out_dir, write_run
     from .runner import run_scenario
     from .scenario.loader import load_scenario
 
     if is_flee_source(scenario):
         from .flee.cli import run_cmd
         return run_cmd(source=Path(scenario), out_dir=out_dir, seed=seed or 0, days=None, set_=set_,
-                       input_csv=None, source_data=None, settings=None, plots=plots, quiet=quiet)
+                       input_csv=None, source_data=None, settings=None, plots=plots, quiet=quiet, force=force)
 
+    check_out_dir(out_dir, force)   # refused before the simulation, not after it
     loaded = load_scenario(scenario, set_ or [])
     n_days = (loaded.scenario.end - loaded.scenario.start).days + 1
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -68,7 +78,7 @@ def run(
                   disable=quiet) as bar:
         task = bar.add_task(loaded.scenario.name, total=n_days)
         result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
-    summary = write_run(result, out_dir, plots=plots)
+    summary = write_run(result, out_dir, plots=plots, force=force)
     if not quiet:
         from .engine.kernels import compiled_signatures
         _print_summary(summary, result, out_dir, compiled=compiled_signatures())
@@ -109,14 +119,24 @@ def check(
     show: bool = typer.Option(False, "--show", help="Print every parameter path and value."),
     free: bool = typer.Option(False, "--free", help="List the free parameters (what calibrate, ensemble --vary and sensitivity vary)."),
 ):
-    """Validate a scenario without running it (exit code 2 and every problem if invalid)."""
+    """Validate a scenario without running it (exit code 2 and every problem if invalid).
+
+    A Flee input folder or a `model: flee` YAML is checked as `borderlab flee run` reads it."""
+    from .flee.scenario_file import is_flee_source
     from .reporting.summary import flatten_params
     from .scenario.loader import load_scenario
 
+    if is_flee_source(scenario):
+        from .flee.check import check_flee
+        out.print(check_flee(scenario, set_), highlight=False)
+        return
     loaded = load_scenario(scenario, set_ or [])
     sc = loaded.scenario
     out.print(f"[green]OK[/] {loaded.path}: {sc.name}, {sc.start} → {sc.end}, {len(sc.nodes)} nodes, "
               f"{len(sc.segments)} segments, {len(sc.supply.routes)} routes, {len(sc.events)} events")
+    if sc.branches:  # ensembles run their mixture (docs/branches.md)
+        out.print(f"{len(sc.branches)} branches: " + ", ".join(f"{b.name} (weight {b.weight:g})" for b in sc.branches),
+                  highlight=False)
     if show:
         for path, value in flatten_params(sc.model_dump(mode="json", by_alias=True)).items():
             out.print(f"{path} = {value}", highlight=False)
@@ -149,9 +169,9 @@ def scenarios():
 @user_errors
 def bench(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
-    people: int = typer.Option(1_000_000, help="People in the synthetic scaling case."),
-    nodes: int = typer.Option(500, help="Nodes in the synthetic graph."),
-    days: int = typer.Option(100, help="Days in the synthetic scaling case."),
+    people: int = typer.Option(1_000_000, min=1, help="People in the synthetic scaling case."),
+    nodes: int = typer.Option(500, min=1, help="Nodes in the synthetic graph."),
+    days: int = typer.Option(100, min=1, help="Days in the synthetic scaling case."),
 ):
     """Benchmark: one belarus-eu-2021 run, and person-days per second on a synthetic scenario."""
     from .bench import run_benchmarks
@@ -178,6 +198,20 @@ from .studies.cli import ensemble as _ensemble, sensitivity as _sensitivity  # n
 
 app.command("ensemble")(user_errors(_ensemble))
 app.command("sensitivity")(user_errors(_sensitivity))
+
+from .forecast.cli import backtest as _backtest, forecast as _forecast  # noqa: E402  (docs/validation.md)
+
+app.command("backtest")(user_errors(_backtest))
+app.command("forecast")(user_errors(_forecast))
+
+from .decisions.cli import compare as _compare  # noqa: E402  (decisions: docs/decisions.md)
+
+app.command("compare")(user_errors(_compare))
+
+from .decisions.allocation_cli import allocate as _allocate, tradeoffs as _tradeoffs  # noqa: E402  (docs/decisions-allocation.md)
+
+app.command("allocate")(user_errors(_allocate))
+app.command("tradeoffs")(user_errors(_tradeoffs))
 
 
 from .flee.cli import flee_app  # noqa: E402  (Flee input folders: borderlab flee run|convert)

@@ -15,12 +15,13 @@ provisional ones); ties keep the later row in the file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..inputfiles import csv_dict_reader
 
 # (country, observed metric) → (model metric, model scope, aggregation)
 # aggregation: "sum" = total of a flow over [period_start, period_end]; "stock" = value on period_end
@@ -110,8 +111,7 @@ def load_observations(path: Path) -> list[Observation]:
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not an observations CSV")
     out = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    with csv_dict_reader(path) as reader:  # size, UTF-8 and csv errors name the file and line
         need = {"id", "country", "metric", "period_start", "period_end", "value", "role"}
         if reader.fieldnames is None or not need <= set(reader.fieldnames):
             raise InputFileError(f"{path}:1: missing columns {sorted(need - set(reader.fieldnames or []))}")
@@ -125,6 +125,9 @@ def load_observations(path: Path) -> list[Observation]:
             except (ValueError, TypeError) as exc:
                 raise InputFileError(f"{path}:{line}: {exc}\n    hint: dates YYYY-MM-DD, value a number, "
                                      f"aggregation one of {', '.join(AGGREGATIONS)}") from None
+            if not math.isfinite(o.value):
+                raise InputFileError(f"{path}:{line}: value {row['value']} is not a finite number\n"
+                                     "    hint: leave the row out if the figure is unknown")
             if o.end < o.start:
                 raise InputFileError(f"{path}:{line}: period_end {o.end} is before period_start {o.start}\n"
                                      "    hint: swap them")

@@ -68,6 +68,14 @@ class RunData:
         band = {q: float(arr[a : b + 1].sum()) for q, arr in self.band(metric, scope).items()}
         return float(self.series(metric, scope)[a : b + 1].sum()), band
 
+    def member_sums(self, metric: str, scope: str, a: int, b: int) -> np.ndarray | None:
+        """Each member run's series summed over days a…b (what proper scores need), or None
+        when the member runs are not at hand (a single run, or an ensemble read without them)."""
+        m = self.members.get((metric, scope))
+        if m is None or not len(m):
+            return None
+        return m[:, a : b + 1].sum(axis=1)
+
     def load_members(self, keys: set[tuple[str, str]]) -> None:
         """Read the ensemble's member runs (OUT/runs/run-*.parquet: date, scope, metric, value,
         run_id) for `keys`, if the folder has them; a plain run folder has none."""

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import Problem, ScenarioError
+from ..reporting.outdir import FORCE_HELP
 
 out = Console()
 
@@ -43,18 +44,43 @@ def series_table(v, title: str) -> Table:
     return table
 
 
+def print_proper_scores(v) -> None:
+    """The ensemble's proper scores per series and overall (or why there are none)."""
+    from .score_report import score_points
+
+    scores = score_points(v.points)
+    if scores is None:
+        out.print("no proper scores: the ensemble folder has no member runs (runs/run-*.parquet)")
+        return
+    table = Table(title="proper scores (ensemble members)", box=None, pad_edge=False, padding=(0, 1),
+                  header_style="bold underline")
+    for name in ("", "observed metric", "grain", "n", "CRPS", "log CRPS", "IS 90 %", "in 50 %", "in 90 %"):
+        table.add_column(name, justify="left" if name in ("", "observed metric", "grain") else "right",
+                         no_wrap=name == "observed metric")
+    for (_, country, metric, grain), s in scores.series.items():
+        table.add_row(country, metric, grain, str(s.n), f"{s.crps:,.1f}", f"{s.crps_log:.3f}", f"{s.interval_90:,.0f}",
+                      f"{s.coverage_50:.0%}", f"{s.coverage_90:.0%}")
+    out.print(table)
+    for role, s in scores.overall.items():
+        out.print(f"proper scores ({role}): mean log CRPS [bold]{s.crps_log:.3f}[/], coverage of the 50 % band "
+                  f"{s.coverage_50:.0%}, of the 90 % band [bold]{s.coverage_90:.0%}[/] ({s.n} figures); "
+                  f"PIT histogram {s.pit_histogram}")
+
+
 def validate(
     run_dir: Path = typer.Argument(..., help="A run folder (`borderlab run`) or an ensemble folder (quantiles.parquet)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed figures CSV (default: the file the run's scenario names in `observed:`)."),
     until: Optional[str] = typer.Option(None, "--until", help="Only figures whose period ends on or before this date (YYYY-MM-DD), e.g. the training window."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder to write (default RUN_DIR/validation; replaced atomically)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table."),
 ):
     """Compare a run or ensemble folder with observed figures: per-series errors, a score, plots.
 
     Each observed series is scored on its own grain (monthly totals, running totals, daily
-    figures, stocks); an ensemble is scored on its median and drawn with its bands.
+    figures, stocks); an ensemble is scored on its median, drawn with its bands, and
+    gets proper scores from its member runs (CRPS, interval score, 50 %/90 % coverage, PIT).
     """
     from ..errors import InputFileError
     from .observations import OBSERVATION_MAP, load_observations, select_outcomes
@@ -76,13 +102,15 @@ def validate(
             + f"\n    hint: check --observed and --until; mapped metrics are listed in docs/validation.md "
               f"({len(OBSERVATION_MAP)} built in, or give model_metric/model_scope/aggregation columns)")
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "validation"
-    write_validation(v, data, target, observed_path=obs_path, plots=plots)
+    write_validation(v, data, target, observed_path=obs_path, plots=plots, force=force)
     if not quiet:
         out.print(series_table(v, f"validation of {run_dir} ({v.kind}) against {obs_path.name}"
                                   + (f", figures up to {cut}" if cut else "")))
         for role, s in v.scores.items():
             out.print(f"overall score ({role}): [bold]{s:.3f}[/] (mean |log accuracy ratio| over "
                       f"{sum(e.role == role for e in v.series)} series; typical factor {math.exp(s):.2f})")
+        if data.kind == "ensemble":
+            print_proper_scores(v)
         if v.skipped:
             out.print(f"{len(v.skipped)} figure(s) not compared (see validation.md)")
         out.print(f"wrote {target}")

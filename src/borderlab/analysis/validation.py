@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputFileError
-from ..reporting.atomic import atomic_folder
+from ..reporting.outdir import check_output, replace_folder
 from .measures import SeriesError, log_accuracy_ratio, overall_score, relative_error, series_error
 from .observations import Observation, select_outcomes, window
 from .run_data import QUANTILES, RunData
 
 RESULT_FILE = "validation.json"
+VALIDATION_KIND = "validation"
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Point:
     simulated: float
     coverage: float                     # share of the figure's period inside the run
     band: dict[str, float] = field(default_factory=dict)   # ensemble quantiles, aggregated alike
+    members: np.ndarray | None = None   # each member run's value, aggregated alike (ensembles)
 
     @property
     def log_ratio(self) -> float:
@@ -90,7 +92,7 @@ def compare(observations: list[Observation], data: RunData, until: dt.date | Non
             continue
         a, b, coverage = w
         value, band = data.window(metric, scope, a, b)
-        points.append(Point(o, value, coverage, band))
+        points.append(Point(o, value, coverage, band, data.member_sums(metric, scope, a, b)))
     groups: dict[tuple, list[Point]] = {}
     for p in points:
         groups.setdefault(series_key(p.obs), []).append(p)
@@ -108,28 +110,32 @@ def compare(observations: list[Observation], data: RunData, until: dt.date | Non
 
 
 # -- writing ---------------------------------------------------------------------------------
-def check_validation_out(out: Path) -> None:
-    """`out` is replaced wholesale: refuse a non-empty folder that is not an earlier validation."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputFileError(f"{out}: exists and is not a folder\n    hint: choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / RESULT_FILE).is_file():
-        raise InputFileError(f"{out}: exists and is not a validation folder (no {RESULT_FILE}); not replacing it\n"
-                             "    hint: choose a new --out folder, or remove this one first")
+def check_validation_out(out: Path, force: bool = False) -> None:
+    """`out` is replaced wholesale: refuse anything but an earlier validation (reporting/outdir.py)."""
+    check_output(out, VALIDATION_KIND, force)
 
 
 def write_validation(v: Validation, data: RunData, out: Path, *, observed_path: Path | None = None,
-                     plots: bool = True, cutoff: dt.date | None = None) -> Path:
-    """Write validation.json, series.csv, points.csv, validation.md and plots/ into `out` (atomically)."""
-    check_validation_out(out)
-    with atomic_folder(Path(out)) as tmp:
-        (tmp / RESULT_FILE).write_text(json.dumps(to_json(v, data, observed_path, cutoff), indent=2), encoding="utf-8")
+                     plots: bool = True, cutoff: dt.date | None = None, force: bool = False) -> Path:
+    """Write validation.json, series.csv, points.csv, validation.md and plots/ into `out`
+    (atomically); for an ensemble with member runs also its proper scores (score_report.py)."""
+    from .score_report import score_points, write_scores
+
+    check_validation_out(out, force)
+    scores = score_points(v.points)
+    with replace_folder(Path(out), VALIDATION_KIND, force) as tmp:
+        result = to_json(v, data, observed_path, cutoff)
+        if scores is not None:
+            result["proper_scores"] = scores.to_json()
+        (tmp / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
         (tmp / "series.csv").write_text(series_csv(v), encoding="utf-8")
         (tmp / "points.csv").write_text(points_csv(v), encoding="utf-8")
         (tmp / "validation.md").write_text(to_markdown(v, data, cutoff), encoding="utf-8")
         if plots and v.points:
             from .validation_plots import make_validation_plots
             make_validation_plots(v, data, tmp / "plots", cutoff=cutoff)
+        if scores is not None:
+            write_scores(scores, tmp, plots)
     return Path(out)
 
 

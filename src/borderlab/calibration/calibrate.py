@@ -68,7 +68,7 @@ def file_sha256(path: Path) -> str:
 def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, seeds: int = 2,
               only: list[str] | None = None, sampler_seed: int = 0, observed: Path | None = None,
               plots: bool = True, forecast_runs: int = 20, workers: int = 1,
-              progress: Callable[[int, float], None] | None = None) -> Calibration:
+              progress: Callable[[int, float], None] | None = None, force: bool = False) -> Calibration:
     """Fit, write OUT/{study.journal, calibrated.yaml, fit_report.*, forecast/, forecast_ensemble/}; resumable."""
     if trials < 0:
         raise ScenarioError([Problem("--trials", f"{trials} is negative", "give a number of trials ≥ 1")])
@@ -78,7 +78,7 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
     if seeds < 1:
         raise ScenarioError([Problem("--seeds", f"{seeds} is below 1", "give a number of seeds ≥ 1")])
     out = Path(out)
-    check_out(out)
+    check_out(out, force)
     base = load_scenario(scenario)
     sc = base.scenario
     if not sc.start <= until <= sc.end:
@@ -107,7 +107,7 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
         "seeds": seed_list,
         "params": [[p.path, p.low, p.high, p.log] for p in params],
     }
-    study, created = open_study(out, settings, sampler_seed)
+    study, created = open_study(out, settings, sampler_seed, force)
     if created:
         study.enqueue_trial(baseline)   # trial 0: the scenario as written, so the best is never worse
 
@@ -136,6 +136,30 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
 
     calibrated = write_calibrated(base, sc, params, best, baseline, out, until, seed_list, len(study.trials),
                                   before.score, after.score, obs_path)
+    fc = write_forecast(calibrated, sc, out, observations, obs_path, until, plots=plots,
+                        forecast_runs=forecast_runs, workers=workers)
+    result = Calibration(out, params, best, baseline, before, after, study, done[0], fc.folder,
+                         fc.validation, fc.training, fc.held_out, fc.ensemble)
+    write_report(result, settings, base, obs_path, until, fc.run)
+    return result
+
+
+@dataclass
+class Forecast:
+    """The single-seed forecast run of the calibrated scenario and its ensemble section."""
+
+    run: object
+    folder: Path
+    validation: Validation     # every outcome figure vs the forecast run (single seed)
+    training: Validation       # the training figures vs the forecast run
+    held_out: Validation | None
+    ensemble: dict | None
+
+
+def write_forecast(calibrated: Path, sc, out: Path, observations, obs_path: Path, until: dt.date, *, plots: bool,
+                   forecast_runs: int, workers: int, posterior: Path | None = None, per_draw: int = 2) -> Forecast:
+    """OUT/forecast (one run of calibrated.yaml, validated with the cut-off marked) and
+    OUT/forecast_ensemble (`forecast_runs` runs; parameters drawn from `posterior` if given)."""
     forecast_dir = out / FORECAST_DIR
     run = run_scenario(str(calibrated), seed=sc.seed)
     write_run(run, forecast_dir, plots=plots)
@@ -149,11 +173,8 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
     if forecast_runs:
         countries = [c.code for c in sc.countries if c.role == "defender"]
         ensemble = forecast_ensemble(calibrated, forecast_runs, out, observations, obs_path, until, countries,
-                                     workers=workers, plots=plots)
-    result = Calibration(out, params, best, baseline, before, after, study, done[0], forecast_dir,
-                         forecast_validation, compare(observations, data, until), held_out, ensemble)
-    write_report(result, settings, base, obs_path, until, run)
-    return result
+                                     workers=workers, plots=plots, posterior=posterior, per_draw=per_draw)
+    return Forecast(run, forecast_dir, forecast_validation, compare(observations, data, until), held_out, ensemble)
 
 
 def _best_value(study: optuna.Study) -> float:
@@ -162,14 +183,15 @@ def _best_value(study: optuna.Study) -> float:
 
 
 def write_calibrated(base, sc, params, best, baseline, out: Path, until, seeds, n_trials, before_score,
-                     after_score, obs_path: Path) -> Path:
-    """OUT/calibrated.yaml (and copies of the scenario's relative input files beside it)."""
+                     after_score, obs_path: Path, method: str | None = None) -> Path:
+    """OUT/calibrated.yaml (and copies of the scenario's relative input files beside it);
+    `method` replaces the line naming the Optuna trials (e.g. for a posterior's medians)."""
     text = base.path.read_text(encoding="utf-8")
     header = [
         f"CALIBRATED by `borderlab calibrate` (borderlab {__version__}) on {dt.date.today()}",
         f"from {base.path} (sha256 {base.file_sha256[:16]}…).",
         f"Fitted on the observed figures ending on or before {until} only ({obs_path.name}); seeds {seeds};",
-        f"{n_trials} trials in study.journal; training score {before_score:.4f} → {after_score:.4f}",
+        f"{method or f'{n_trials} trials in study.journal'}; training score {before_score:.4f} → {after_score:.4f}",
         "(mean |ln((sim+1)/(obs+1))| per series, averaged over series; docs/validation.md).",
         "Fitted values (each also marked `# calibrated` on its line):",
     ] + [f"  {p.path} = {best[p.path]:g} (was {baseline[p.path]:g}; range [{p.low:g}, {p.high:g}])" for p in params] + [""]

@@ -16,6 +16,7 @@ from ..analysis.observations import select_outcomes
 from ..analysis.run_data import load_run_data
 from ..analysis.validation import compare, write_validation
 from ..studies.ensemble import run_ensemble
+from ..forecast.variance import decompose
 from ..studies.store import open_ensemble
 
 ENSEMBLE_DIR = "forecast_ensemble"
@@ -23,10 +24,14 @@ HEADLINE = ("new_attempts", "new_detentions", "new_onward", "new_deaths")
 
 
 def forecast_ensemble(calibrated: Path, runs: int, out: Path, observations, observed_path: Path,
-                      until: dt.date, countries: list[str], *, workers: int = 1, plots: bool = True) -> dict:
-    """Run and validate the ensemble in OUT/forecast_ensemble; return its report section."""
+                      until: dt.date, countries: list[str], *, workers: int = 1, plots: bool = True,
+                      posterior: Path | None = None, per_draw: int = 2) -> dict:
+    """Run and validate the ensemble in OUT/forecast_ensemble; return its report section.
+    With `posterior`, runs draw their parameters from it (`per_draw` seeds each) and the
+    section says how much of the spread after the cut-off is parameter uncertainty."""
     folder = Path(out) / ENSEMBLE_DIR
-    manifest = run_ensemble(str(calibrated), runs, folder, workers=workers, plots=plots)
+    manifest = run_ensemble(str(calibrated), runs, folder, workers=workers, plots=plots, posterior=posterior,
+                            per_draw=per_draw)
     data = load_run_data(folder)
     write_validation(compare(observations, data), data, folder / "validation", observed_path=observed_path,
                      plots=plots, cutoff=until)
@@ -35,7 +40,9 @@ def forecast_ensemble(calibrated: Path, runs: int, out: Path, observations, obse
     return {"folder": ENSEMBLE_DIR, "runs": runs, "base_seed": manifest["base_seed"],
             "training_score_of_median": compare(observations, data, until).scores.get("train"),
             "held_out_figures": len(held.points) if held is not None else 0,
-            "monthly": monthly_bands(folder, until, countries)}
+            "monthly": monthly_bands(folder, until, countries),
+            **({"posterior": manifest.get("posterior"),
+                "variance": decompose(folder, after=until, scopes=countries + ["all"])} if posterior else {})}
 
 
 def monthly_bands(folder: Path, until: dt.date, countries: list[str]) -> list[dict]:

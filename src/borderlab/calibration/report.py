@@ -126,16 +126,8 @@ def to_markdown(cal, report: dict) -> str:
         for row in f["monthly"]:
             lines.append(f"| {row['month']} | " + " | ".join(f"{row[c]:,.0f}" for c in cols) + " |")
     ens = f.get("ensemble")
-    if ens and ens["monthly"]:
-        cols = [c for c in ens["monthly"][0] if c != "month"]
-        lines += ["", f"### With uncertainty: {ens['runs']} seeds of the calibrated scenario", "",
-                  f"`{ens['folder']}/` is an ensemble folder (`borderlab ensemble`, base seed {ens['base_seed']}): "
-                  "band plots, `quantiles.parquet`, and `validation/` with the cut-off marked. "
-                  "Monthly totals after the cut-off, median [5 %, 95 %] over the runs:", "",
-                  "| month | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
-        for row in ens["monthly"]:
-            lines.append(f"| {row['month']} | " + " | ".join(
-                f"{row[c][1]:,.0f} [{row[c][0]:,.0f}, {row[c][2]:,.0f}]" if c in row else "—" for c in cols) + " |")
+    if ens:
+        lines += ensemble_lines(ens, f"{ens['runs']} seeds of the calibrated scenario")
     lines += ["", "## Trials (best 10)", "", "| # | score | " + " | ".join(f"`{p['path']}`" for p in r["parameters"][:6])
               + (" | …" if len(r["parameters"]) > 6 else "") + " |",
               "|---:|---:|" + "---:|" * min(len(r["parameters"]), 6) + ("---|" if len(r["parameters"]) > 6 else "")]
@@ -145,3 +137,19 @@ def to_markdown(cal, report: dict) -> str:
         lines.append(f"| {h['number']} | {h['score']:.4f} | " + " | ".join("—" if v is None else f"{v:.4g}" for v in vals)
                      + (" | …" if len(r["parameters"]) > 6 else "") + " |")
     return "\n".join(lines) + "\n"
+
+
+def ensemble_lines(ens: dict, what: str) -> list[str]:
+    """Markdown: the forecast ensemble's monthly bands after the cut-off."""
+    if not ens["monthly"]:
+        return []
+    cols = [c for c in ens["monthly"][0] if c != "month"]
+    lines = ["", f"### With uncertainty: {what}", "",
+             f"`{ens['folder']}/` is an ensemble folder (`borderlab ensemble`, base seed {ens['base_seed']}): "
+             "band plots, `quantiles.parquet`, and `validation/` with the cut-off marked. "
+             "Monthly totals after the cut-off, median [5 %, 95 %] over the runs:", "",
+             "| month | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for row in ens["monthly"]:
+        lines.append(f"| {row['month']} | " + " | ".join(
+            f"{row[c][1]:,.0f} [{row[c][0]:,.0f}, {row[c][2]:,.0f}]" if c in row else "—" for c in cols) + " |")
+    return lines

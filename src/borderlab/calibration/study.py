@@ -19,31 +19,26 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
 from ..errors import InputFileError
+from ..reporting.outdir import check_output, prepare_study_folder
 
 STUDY_FILE = "study.journal"
+CALIBRATION_KIND = "calibration"
 STUDY_NAME = "borderlab-calibration"
 SETTINGS_ATTR = "settings"
 INFORMATIVE = ("scenario_file",)   # stored, not compared: a moved checkout still resumes (its hash is compared)
 
 
-def check_out(out: Path) -> bool:
-    """True if `out` holds a study to resume; refuse a non-empty folder that is not a calibration."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputFileError(f"{out}: exists and is not a folder\n    hint: choose another --out")
-    if (out / STUDY_FILE).is_file():
-        return True
-    if out.is_dir() and any(out.iterdir()):
-        raise InputFileError(f"{out}: exists and holds no calibration study ({STUDY_FILE}); not writing into it\n"
-                             "    hint: choose a new --out folder, or the folder of an earlier calibration to resume it")
-    return False
+def check_out(out: Path, force: bool = False) -> bool:
+    """True if `out` holds a study to resume; refuse a folder that is not a calibration
+    (reporting/outdir.py; `borderlab calibrate` also holds its lock while it runs)."""
+    check_output(out, CALIBRATION_KIND, force)
+    return (Path(out) / STUDY_FILE).is_file()
 
 
-def open_study(out: Path, settings: dict, sampler_seed: int) -> tuple[optuna.Study, bool]:
+def open_study(out: Path, settings: dict, sampler_seed: int, force: bool = False) -> tuple[optuna.Study, bool]:
     """Load the study in `out` (checking its settings) or create it; returns (study, created)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_study_folder(out, CALIBRATION_KIND, force)
     path = out / STUDY_FILE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # experimental-feature notices

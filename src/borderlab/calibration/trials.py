@@ -38,11 +38,12 @@ class TrialRunner:
         """The scenario with `values` applied, validated like `load_scenario` would."""
         return self.parsed.load(as_overrides(values))
 
-    def evaluate(self, values: dict[str, float]) -> Validation:
-        """Mean of the seeds' runs up to the cut-off, compared with the training figures."""
+    def evaluate(self, values: dict[str, float], seeds: list[int] | None = None) -> Validation:
+        """Mean of the seeds' runs (the runner's, or `seeds`) up to the cut-off, compared with
+        the training figures."""
         loaded = self.loaded(values)
         results = []
-        for seed in self.seeds:
+        for seed in (self.seeds if seeds is None else seeds):
             sim = build_sim(loaded, seed=seed)
             sim.run(until=self.stop)
             sim.results.finalize()     # country and `all` rows of the days run

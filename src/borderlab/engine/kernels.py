@@ -9,19 +9,21 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .numba_cache import cached_njit
+
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-@nb.njit(cache=True, inline="always")
+@cached_njit(inline="always")
 def _mix64(z):
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def hashed_uniforms(key, ids, out):
     """out[i] = uniform in [0, 1) determined only by (key, ids[i]).
 
@@ -36,7 +38,7 @@ def hashed_uniforms(key, ids, out):
         out[i] = np.float64(z >> np.uint64(11)) * scale
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def advance_travellers(ids, node, dest, ti_next, status, day, next_hop, travel_days, arrive_status):
     """Move travellers whose hop ends today one hop on; mark those who reached `dest`.
 
@@ -63,7 +65,7 @@ def advance_travellers(ids, node, dest, ti_next, status, day, next_hop, travel_d
     return arrived
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def poisson_from_uniforms(u, lam, out):
     """Poisson draws by inverse transform, one uniform per draw (counter-based friendly).
 
@@ -91,7 +93,7 @@ def poisson_from_uniforms(u, lam, out):
         out[i] = total
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def classify_attempts(group_of, answered, detected, hold, stop_frac, passability, u_stop):
     """Per person: 0 intercepted, 1 held at the line in sight, 2 held unseen, 3 crossed seen,
     4 crossed unseen — from group outcomes and one uniform per person."""
@@ -113,7 +115,7 @@ def classify_attempts(group_of, answered, detected, hold, stop_frac, passability
     return code
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def _trimmed(out, k):
     """The first k found: a view when most of the buffer is used, else a small copy, so a
     kept result does not pin a buffer the size of the population (memory per person)."""
@@ -122,7 +124,7 @@ def _trimmed(out, k):
     return out[:k].copy()
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def find_status(status, code):
     """Indices of people with status `code` (one pass, no temporary mask)."""
     out = np.empty(status.shape[0], dtype=np.int64)
@@ -134,7 +136,7 @@ def find_status(status, code):
     return _trimmed(out, k)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def find_status_due(status, code, ti_next, day):
     """Indices of people with status `code` whose next action is due (ti_next <= day)."""
     out = np.empty(status.shape[0], dtype=np.int64)
@@ -146,7 +148,7 @@ def find_status_due(status, code, ti_next, day):
     return _trimmed(out, k)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def find_statuses(status, codes):
     """Indices of people whose status is any of `codes`."""
     hit = np.zeros(128, dtype=np.bool_)
@@ -161,7 +163,7 @@ def find_statuses(status, codes):
     return _trimmed(out, k)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def count_statuses(status, n_status):
     """Number of people in each status (a bincount without converting int8 to intp)."""
     counts = np.zeros(n_status, dtype=np.int64)
@@ -170,7 +172,7 @@ def count_statuses(status, n_status):
     return counts
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def count_status_country(status, country, n_status, n_country):
     """table[s, c + 1] = people with status s and country c (column 0: no country)."""
     table = np.zeros((n_status, n_country + 1), dtype=np.int64)
@@ -179,14 +181,14 @@ def count_status_country(status, country, n_status, n_country):
     return table
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def hashed_uniform_one(key, uid):
     """The uniform `hashed_uniforms` gives for one id (for fused kernels)."""
     z = _mix64(np.uint64(key) + (np.uint64(uid) + np.uint64(1)) * GOLDEN)
     return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def expose_and_triage(status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure,
                       loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
                       threshold, zone_code, interior_code, staging_code, n_scopes, freezing,
@@ -250,7 +252,7 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
     return dead[:n_dead], need[:n_need], need_access[:n_need], cold_days, zone_sum, zone_cnt
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zone_factor,
                       capital_code, staging_code, zone_code):
     """uids of stranded people who give up today: u < min(max, base + per_day·days)·(zone factor)."""
@@ -272,7 +274,7 @@ def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zon
     return _trimmed(out, k)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def depart_people(uids, dest, status, node, dest_col, ti_next, next_hop, travel_days, day, transit_code, flows):
     """Send `uids` towards `dest` (one per person): first hop, arrival day, status TRANSIT,
     the flows from each one's old status counted. Returns −1, or the position of the first
@@ -292,7 +294,7 @@ def depart_people(uids, dest, status, node, dest_col, ti_next, next_hop, travel_
     return -1
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def admit_in_order(country, free):
     """Admit people in the order given while their country has `free` places left; returns
     the admitted mask and the number admitted per country."""

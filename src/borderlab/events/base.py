@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
+from ..scenario.basis import Basis
 from ..scenario.params import Strict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,11 +23,14 @@ class Event(Strict):
     """Base of every timeline verb."""
 
     module: ClassVar[str] = ""  # the module whose arrays this event edits
+    id: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_]*$",
+                           description="Stable name of this event, so a variant can remove, move or change it (docs/decisions.md).")
     date: dt.date
     until: dt.date | None = Field(None, description="Exclusive end date; open-ended if omitted.")
     label: str | None = Field(None, description="Short text shown on plots.")
     source: str | None = None
     note: str | None = None
+    basis: Basis | None = Field(None, description="Timeline rows, data rows or a stated assumption this event rests on.")
 
     def refs(self) -> list[tuple[str, str, str]]:
         """(kind, id, field) of every scenario object this event names, for checking."""

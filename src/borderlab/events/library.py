@@ -62,20 +62,37 @@ class BuildBarrier(_Instant):
 
 
 class BanRoute(Event):
-    """Cut a share of the migrant seats on flight routes (airline or state bans)."""
+    """Cut a share of the migrant seats on flight routes (airline or state bans), or bar
+    some nationalities: their share of each route's mix stops boarding."""
 
     module = "supply"
     type: Literal["ban_route"]
     routes: list[str]
-    share: float = Field(1.0, ge=0, le=1, description="Share of migrant seats removed.")
+    share: float | None = Field(None, ge=0, le=1, description="Share of migrant seats removed (default 1: all).")
+    nationalities: list[str] | None = Field(
+        None, description="Bar only these nationalities (codes of the routes' nationality_mix); the share "
+                          "removed follows from the mix, so `share` is left out.")
+
+    @model_validator(mode="after")
+    def _share_or_nationalities(self):
+        if self.nationalities is not None and self.share is not None:
+            raise ValueError("give `share` or `nationalities`, not both: a nationality ban removes those "
+                             "nationalities' share of the mix")
+        if self.nationalities is not None and not self.nationalities:
+            raise ValueError("`nationalities` is empty; name at least one, or leave it out to ban the route")
+        return self
 
     def refs(self):
-        return [("route", r, "routes") for r in self.routes]
+        return [("route", r, "routes") for r in self.routes] + \
+            [("nationality", n, "nationalities") for n in self.nationalities or []]
 
     def apply(self, sim):
         supply = sim.module("supply")
         for r in self.routes:
-            supply.seats[sim.index.route[r], self.span(sim)] *= 1.0 - self.share
+            if self.nationalities is not None:
+                supply.ban_nationalities(sim.index.route[r], self.span(sim), self.nationalities)
+            else:
+                supply.seats[sim.index.route[r], self.span(sim)] *= 1.0 - (1.0 if self.share is None else self.share)
 
 
 class SetRouteSeats(Event):

@@ -12,6 +12,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from ..reporting.outdir import FORCE_HELP
+
 flee_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Run Flee input folders (input_csv/, source_data/, simsetting.yml) with borderlab's engine.")
 
@@ -29,6 +31,7 @@ def _overrides(assignments: list[str] | None) -> dict:
 def run_cmd(
     source: Optional[Path] = typer.Argument(None, help="Flee folder (input_csv/, source_data/, simsetting.yml) or a converted YAML."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder to write (default runs/flee-<case>), replaced atomically."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed ≥ 0."),
     days: Optional[int] = typer.Option(None, "--days", min=1, help="Simulate this many days (default: sim_period.csv)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a Flee setting: section.key=value, e.g. move_rules.camp_weight=2 (repeatable)."),
@@ -49,7 +52,10 @@ def run_cmd(
                                  "    hint: borderlab flee run path/to/mali2012")
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from ..reporting.run_folder import check_out_dir
         from .outputs import write_flee_run
+        if out_dir is not None:
+            check_out_dir(out_dir, force)   # refused before the simulation, not after it
         from .runner import run_flee
         with Progress(TextColumn("[bold]flee"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
                       TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
@@ -61,7 +67,7 @@ def run_cmd(
             run = run_flee(source, seed=seed, days=days, overrides=_overrides(set_), input_csv=input_csv,
                            source_data=source_data, settings=settings, progress=progress)
         target = out_dir or Path("runs") / f"flee-{run.name}"
-        summary = write_flee_run(run, target, plots=plots)
+        summary = write_flee_run(run, target, plots=plots, force=force)
         for w in run.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
         if not quiet:
@@ -85,7 +91,8 @@ def _print(summary: dict, run, target: Path, out) -> None:
 @flee_app.command("convert")
 def convert_cmd(
     source: Optional[Path] = typer.Argument(None, help="Flee folder (input_csv/, source_data/, simsetting.yml)."),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="YAML file to write (default <case>.flee.yaml)."),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="YAML file to write (default <case>.flee.yaml); an existing file is replaced only if flee convert wrote it."),
+    force: bool = typer.Option(False, "--force", help="Replace --out even if it is a file that flee convert did not write."),
     input_csv: Optional[Path] = typer.Option(None, "--input-csv", help="The input_csv folder, if not FOLDER/input_csv."),
     source_data: Optional[Path] = typer.Option(None, "--source-data", help="The source_data folder, if not FOLDER/source_data."),
     settings: Optional[Path] = typer.Option(None, "--settings", help="The simsetting.yml, if not FOLDER/simsetting.yml."),
@@ -103,7 +110,7 @@ def convert_cmd(
         name = (source.resolve().name if source is not None else input_csv.resolve().parent.name)
         target = out_file or Path(f"{name}.flee.yaml")
         path, warnings = convert_folder(source, target, input_csv=input_csv, source_data=source_data,
-                                        settings=settings, link_series=link_series)
+                                        settings=settings, link_series=link_series, force=force)
         for w in warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
         out.print(f"wrote {path}")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from ..reporting.atomic import write_text_atomic
+from ..reporting.outdir import check_output_file, replace_file
 from .schema import FleeScenario
+
+SIGNATURE = "converted by borderlab flee convert"   # first line of every file it writes
 
 
 class _Dumper(yaml.SafeDumper):
@@ -75,10 +77,12 @@ def scenario_yaml(sc: FleeScenario, header: str = "", **kw) -> str:
 
 
 def convert_folder(folder: Path | None, out: Path, *, input_csv=None, source_data=None, settings=None,
-                   link_series: bool = False) -> tuple[Path, list[str]]:
-    """Read a Flee folder and write its scenario YAML to `out`; returns (out, warnings)."""
+                   link_series: bool = False, force: bool = False) -> tuple[Path, list[str]]:
+    """Read a Flee folder and write its scenario YAML to `out`; returns (out, warnings).
+    An existing `out` is replaced only if flee convert wrote it (or with `force`)."""
     from .reader import FleePaths, read_flee_folder
 
+    check_output_file(out, SIGNATURE, force)   # refused with the fix before the folder is read
     result = read_flee_folder(folder, input_csv=input_csv, source_data=source_data, settings=settings)
     sc = result.scenario
     out = Path(out)
@@ -88,12 +92,13 @@ def convert_folder(folder: Path | None, out: Path, *, input_csv=None, source_dat
         paths = FleePaths.from_folder(folder, input_csv, source_data, settings)
         series_files = _series_files(paths.source_data)
     source = sc.provenance.get("folder") or sc.provenance.get("input_csv", "")
-    header = (f"# Flee case '{sc.name}' converted by borderlab flee convert from {source}\n"
+    header = (f"# Flee case '{sc.name}' {SIGNATURE} from {source}\n"
               "# Run it with: borderlab flee run THIS_FILE.  Settings are written out in full (Flee's names);\n"
               "# keys of simsetting.yml that borderlab does not honour were dropped:\n"
               + "".join(f"#   {line}\n" for line in result.ignored_settings)
               + "# Keep the licence notice of the source data with any copy of this file.\n")
-    write_text_atomic(out, scenario_yaml(sc, header=header, yaml_dir=out.parent.resolve(), series_files=series_files))
+    replace_file(out, scenario_yaml(sc, header=header, yaml_dir=out.parent.resolve(), series_files=series_files),
+                 SIGNATURE, force)
     return out, result.warnings
 
 

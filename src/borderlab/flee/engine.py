@@ -29,6 +29,7 @@ import numpy as np
 
 from ..engine.streams import Stream
 from ..errors import BorderlabError, Problem, ScenarioError
+from ..scenario.limits import limit, over_limit
 from . import kernels
 from .location_types import Kind
 from .network import Network, RouteChoices, build_network, route_choices
@@ -108,17 +109,33 @@ class FleeSim:
     """One run of a Flee case: build with a scenario and seed, then `run()`."""
 
     def __init__(self, sc: FleeScenario, seed: int = 0, days: int | None = None, base_dir: Path | None = None,
-                 locate: Callable[[tuple], str] | None = None, validation: ValidationData | None = None):
+                 locate: Callable[[tuple], str] | None = None, validation: ValidationData | None = None,
+                 check_only: bool = False):
+        """`check_only`: validate everything a run needs (data tables, conflicts, limits)
+        and stop before the agents are allocated (`borderlab check` on a Flee case)."""
         locate = locate or (lambda p: ".".join(map(str, p)))
         self.sc = sc
         self.seed = int(seed)
         self.days = int(days) if days is not None else sc.days
         if self.days < 1:
             raise ScenarioError([Problem("days", f"days must be ≥ 1, got {self.days}", "simulate at least one day")])
+        if self.days > limit("max_days"):  # before any per-day array is allocated
+            raise ScenarioError([Problem("days" if days is not None else locate(("days",)),
+                                         over_limit("max_days", "days", self.days), "simulate fewer days (--days)")])
         mr, sr = sc.settings.move_rules, sc.settings.spawn_rules
         self.mr, self.sr = mr, sr
         self.net: Network = build_network(sc, locate)
-        self.validation = validation or build_validation(sc, base_dir, locate)
+        problems: list[Problem] = []  # the data tables and the conflicts table, reported together
+        try:
+            self.validation = validation or build_validation(sc, base_dir, locate)
+        except ScenarioError as exc:
+            problems += exc.problems
+        try:
+            self._conflict_events = self._compile_conflicts(locate)
+        except ScenarioError as exc:
+            problems += exc.problems
+        if problems:
+            raise ScenarioError(problems)
         net = self.net
         self.start = np.datetime64(sc.start_date, "D")
         self.dates = self.start + np.arange(self.days)
@@ -158,14 +175,16 @@ class FleeSim:
 
         self.link_open = np.ones(net.n_links, np.bool_)
         self.link_epoch = np.zeros(net.n_links, np.int32)
-        self._conflict_events = self._compile_conflicts(locate)
         self._closure_actions = self._compile_closures()
         self._links_can_close = any(c.type in ("country", "location", "link") for c in sc.closures)
         self.choices: RouteChoices = self._route_choices()
 
-        # agents: day-0 agents, then the data's daily counts (known in advance)
+        # agents: day-0 agents, then the data's daily counts (known in advance), within the
+        # people limit before anything is allocated for them
+        expected = self._expected_agents(locate)
+        if check_only:
+            return
         self.initial = self._initial_agents()
-        expected = sum(len(v) for v in self.initial) + (0 if sr.conflict_driven_spawning else int(self.plan.new.sum()))
         self.agents = Agents.empty(expected, self.choices.max_len, mr.avoid_short_stints)
         for locs in self.initial:
             self._add_agents(locs)
@@ -225,6 +244,31 @@ class FleeSim:
         # once any route has several links, agents may carry one: keep storing routes
         self._multi_hop = getattr(self, "_multi_hop", False) or ch.max_len > 1
         return ch
+
+    def _expected_agents(self, locate) -> int:
+        """Room for agents to allocate up front: day-0 agents plus data-driven spawns (known
+        exactly). Over `max_people` (for conflict-driven spawning: an upper bound) is an error."""
+        sr = self.sr
+        day0 = sum(self.sc.initial_agents.values())
+        if sr.insert_day0 and len(self.camps):
+            day0 += int(np.maximum(self.data_camp[0], 0).sum())
+        if sr.conflict_driven_spawning is None:
+            spawned, where = int(self.plan.new.sum()), locate(("validation", "series"))
+            what = "agents the UNHCR series spawn (after hasten):"
+        else:
+            cds = sr.conflict_driven_spawning
+            peak = np.zeros(self.net.n_locations)
+            for day in self._conflict_events:
+                for i, intensity in day:
+                    peak[i] = max(peak[i], intensity or 0.0)
+            peak = np.maximum(peak, np.where(self.conflict > 0, self.conflict, 0.0))
+            per_zone = cds.displaced_per_conflict_day * peak * (self.population if cds.spawn_mode == "pop_ratio" else 1.0)
+            spawned, where = float(per_zone.sum()) * self.days, locate(("settings",))
+            what = "agents conflict-driven spawning may add:"
+        if day0 + spawned > limit("max_people"):
+            raise ScenarioError([Problem(where, over_limit("max_people", what, day0 + spawned),
+                                         "scale the case down with optimisations.hasten (or fewer --days)")])
+        return day0 + (int(spawned) if sr.conflict_driven_spawning is None else 0)  # the arrays grow for the rest
 
     def _initial_agents(self) -> list[np.ndarray]:
         out = []

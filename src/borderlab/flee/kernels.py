@@ -18,12 +18,13 @@ from __future__ import annotations
 import numba as nb
 
 from ..engine.kernels import hashed_uniform_one
+from ..engine.numba_cache import cached_njit
 
 SLOTS = 128        # draw slots per agent per day
 MAX_STOPS = 100    # most stops (evolveMore steps) in one day; guards zero-length routes
 
 
-@nb.njit(cache=True, inline="always")
+@cached_njit(inline="always")
 def capacity_multiplier(n_here, capacity, buffer):
     """Flee's getCapMultiplier: 1 below buffer·capacity, 0 at capacity, linear between;
     1 for places without a capacity (< 1)."""
@@ -36,7 +37,7 @@ def capacity_multiplier(n_here, capacity, buffer):
     return 1.0 - (n_here - buffer * capacity) / (capacity * (1.0 - buffer))
 
 
-@nb.njit(cache=True, inline="always")
+@cached_njit(inline="always")
 def wants_to_move(i, k, force_town, here, movechance, is_town, key_move):
     """Flee's move-chance roll (1 for a town on a forced move)."""
     mc = 1.0 if (force_town and is_town[here]) else movechance[here]
@@ -49,7 +50,7 @@ AT_PLACE = -1      # link[i] of an agent resting at a location
 DEACTIVATED = -2   # link[i] of an agent a sink camp deactivated (still counted there)
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def advance_day(n_agents, loc, link, on_link, epoch_at, first_leg, recent, route, route_len, count,
                 trav, n_trav, new_trav, merged,
                 movechance, is_town, is_camp, capacity, buffer,
@@ -224,7 +225,7 @@ def advance_day(n_agents, loc, link, on_link, epoch_at, first_leg, recent, route
     return stops, n_next
 
 
-@nb.njit(cache=True)
+@cached_njit()
 def deactivate_in_camps(n_agents, loc, link, is_camp, probability, key):
     """camps_are_sinks: an agent resting in a camp stops moving with that camp's
     deactivation_probability. As in Flee it stays in the camp's count. Returns how many."""

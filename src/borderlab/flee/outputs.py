@@ -26,9 +26,9 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..reporting.atomic import atomic_folder
+from ..reporting.outdir import replace_folder
 from ..reporting.plots import save_figure
-from ..reporting.run_folder import check_out_dir
+from ..reporting.run_folder import RUN_KIND, check_out_dir
 
 
 def out_csv_text(run) -> str:
@@ -111,14 +111,14 @@ def plot_total_error(run, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def write_flee_run(run, out: Path, plots: bool = True) -> dict:
+def write_flee_run(run, out: Path, plots: bool = True, force: bool = False) -> dict:
     """Write everything for `run` into `out` (replaced atomically); returns the summary."""
     out = Path(out)
-    check_out_dir(out)
+    check_out_dir(out, force)
     table = run.daily_table()
     summary = run.summary()
     manifest = build_manifest(run)
-    with atomic_folder(out) as tmp:
+    with replace_folder(out, RUN_KIND, force) as tmp:
         (tmp / "out.csv").write_text(out_csv_text(run), encoding="utf-8")
         pq.write_table(table, tmp / "daily.parquet")
         pacsv.write_csv(table, tmp / "daily.csv")

@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..errors import InputFileError, Problem, ScenarioError
+from ..scenario.limits import limit, over_limit
 from ..scenario.yamlfile import load_yaml
 from .location_types import CANONICAL, classify
 from .schema import (Closure, Conflicts, Correction, FleeScenario, Location, Route, Series, SeriesSource,
                      Validation, check_references)
-from .settings import parse_simsetting
+from .settings import ParsedSettings, parse_simsetting
 
 LOCATION_COLUMNS = ["name", "region", "country", "latitude", "longitude", "location_type", "conflict_date", "population"]
 ROUTE_COLUMNS = ["name1", "name2", "distance", "forced_redirection"]
 CLOSURE_COLUMNS = ["closure_type", "name1", "name2", "closure_start", "closure_end"]
+DAYS_LIMIT = int(limit("max_days"))     # Length of a case; conflict dates further out never matter
+COUNT_LIMIT = int(limit("max_count"))   # populations, capacities, UNHCR counts
 
 
 @dataclass
@@ -99,9 +105,21 @@ def _open_rows(path: Path, problems: list[Problem], required: bool = True, hint:
                                     hint or "Flee folders hold input_csv/ and source_data/; see docs/flee.md"))
         return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), f"cannot be read ({exc})", "save it as UTF-8 text"))
+        size = path.stat().st_size
+        if size > limit("max_yaml_bytes"):
+            problems.append(Problem(str(path), over_limit("max_yaml_bytes", "the file has", size) + " bytes",
+                                    "is this the right file? raise the limit if it is genuine"))
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(str(path), f"cannot be read ({exc.strerror or exc})", "check the file's permissions"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(f"{path}:{line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                                "save the file as UTF-8 (most editors: File → Save with encoding)"))
         return None
     rows = []
     reader = csv.reader(text.splitlines())
@@ -129,10 +147,25 @@ def _int(text: str) -> int | None:
 
 
 def _float(text: str) -> float | None:
+    """A finite number, or None (NaN and ±inf are not numbers any Flee column can hold)."""
     try:
-        return float(text.strip())
+        x = float(text.strip())
     except ValueError:
         return None
+    return x if math.isfinite(x) else None
+
+
+def _bounded_int(text: str, low: int, high: int, what: str, at: str, problems: list[Problem], hint: str) -> int | None:
+    """A whole number in [low, high]; otherwise a problem naming the limit (None)."""
+    x = _int(text)
+    if x is None or x < low:
+        problems.append(Problem(at, f"{what} must be a whole number ≥ {low}, got {text.strip()!r}", hint))
+        return None
+    if x > high:
+        name = {DAYS_LIMIT: "max_days", COUNT_LIMIT: "max_count"}.get(high)
+        problems.append(Problem(at, over_limit(name, what, x) if name else f"{what} {x} is above {high}", hint))
+        return None
+    return x
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -143,7 +176,10 @@ def parse_date(text: str) -> dt.date | None:
 
 
 # -- the files ----------------------------------------------------------------------------
-def read_locations(path: Path, problems: list[Problem], warnings: list[str], where: dict) -> list[Location]:
+def read_locations(path: Path, problems: list[Problem], warnings: list[str], where: dict,
+                   unsure: set[str] | None = None) -> list[Location]:
+    """Locations of locations.csv; `unsure` collects the names on rows that had a problem."""
+    unsure = set() if unsure is None else unsure
     rows = _open_rows(path, problems)
     if rows is None:
         return []
@@ -158,6 +194,7 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
         if len(row) < 8:
             problems.append(Problem(at, f"expected 8 columns ({', '.join(LOCATION_COLUMNS)}), found {len(row)}",
                                     "add the missing columns (leave a value empty with ,,)"))
+            unsure.add(row[0].strip())
             continue
         name = row[0].strip()
         n0 = len(problems)
@@ -166,6 +203,9 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
         if lat is None or lon is None:
             problems.append(Problem(at, f"latitude/longitude must be numbers, got {row[3]!r}, {row[4]!r}",
                                     "header lines must start with '#'; otherwise write decimal degrees"))
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            problems.append(Problem(at, f"latitude/longitude {lat:g}, {lon:g} are not degrees on Earth",
+                                    "latitude is in [−90, 90] and longitude in [−180, 180] (decimal degrees)"))
         kind, note = classify(row[5])
         if kind is None:
             problems.append(Problem(at, f"unknown location_type {row[5]!r}",
@@ -178,21 +218,22 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
             if conflict_date is None and kind is not None and kind.name == "CONFLICT_ZONE":
                 problems.append(Problem(at, f"conflict_date must be a whole day number, got {row[6]!r}",
                                         "write the day (from the start date) the conflict begins, e.g. 0"))
+            elif conflict_date is not None and abs(conflict_date) > limit("max_value"):
+                problems.append(Problem(at, over_limit("max_value", "conflict_date", conflict_date),
+                                        "write the day (from the start date) the conflict begins"))
         elif kind is not None and kind.name == "CONFLICT_ZONE":
             problems.append(Problem(at, f"conflict zone '{name}' has no conflict_date",
                                     "write the day its conflict begins (0 = from the start)"))
         population = None
         if row[7].strip():
-            population = _int(row[7])
-            if population is None or population < 0:
-                problems.append(Problem(at, f"population must be a whole number ≥ 0, got {row[7]!r}",
-                                        "write the population (towns, conflict zones) or capacity (camps)"))
-                population = None
+            population = _bounded_int(row[7], 0, COUNT_LIMIT, "population", at, problems,
+                                      "write the population (towns, conflict zones) or capacity (camps)")
         attributes = {}
         for k, value in enumerate(row[8:]):
             key = extra_names[k] if k < len(extra_names) and extra_names[k] else f"column{9 + k}"
             attributes[key] = value.strip()
         if len(problems) > n0 or kind is None:
+            unsure.add(name)
             continue
         if not name:
             problems.append(Problem(at, "empty location name", "every row needs a name in the first column"))
@@ -222,8 +263,11 @@ def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]
                                     "write name1,name2,distance[,forced_redirection]"))
             continue
         distance = _float(row[2])
-        if distance is None or distance < 0 or distance != distance:
+        if distance is None or distance < 0:
             problems.append(Problem(at, f"distance must be a number of km ≥ 0, got {row[2]!r}", "write the road distance in km"))
+            continue
+        if distance > limit("max_km"):
+            problems.append(Problem(at, over_limit("max_km", "distance", distance), "write the road distance in km"))
             continue
         forced = 0
         if len(row) > 3 and row[3].strip():
@@ -241,6 +285,8 @@ def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]
             continue
         where[("routes", len(out))] = at
         out.append(Route(name1=name1, name2=name2, distance=distance, forced_redirection=forced, attributes=attributes))
+    if not out and not any(p.where.startswith(str(path)) for p in problems):
+        problems.append(Problem(str(path), "no routes: nobody could move", "list one link per line: name1,name2,distance"))
     return out
 
 
@@ -294,8 +340,9 @@ def read_conflicts(path: Path, problems: list[Problem], where: dict) -> Conflict
                                         "give every location a value on every day"))
                 break
             v = _float(row[i])
-            if v is None or v != v:
-                problems.append(Problem(at, f"conflict intensity for '{n}' must be a number, got {row[i]!r}", "write 0 or 1 (or an intensity)"))
+            if v is None or not 0 <= v <= limit("max_value"):
+                problems.append(Problem(at, f"conflict intensity for '{n}' must be a number ≥ 0, got {row[i]!r}",
+                                        "write 0 or 1 (or an intensity)"))
                 break
             values[n].append(v)
     days = min((len(v) for v in values.values()), default=0)
@@ -327,10 +374,7 @@ def read_sim_period(input_csv: Path, problems: list[Problem]) -> tuple[dt.date |
             if start is None:
                 problems.append(Problem(f"{path}:{line}", f"bad date {row[1]!r}", "write the start date as YYYY-MM-DD"))
         elif key == "length":
-            length = _int(row[1])
-            if length is None or length < 1:
-                problems.append(Problem(f"{path}:{line}", f"Length must be a whole number of days ≥ 1, got {row[1]!r}", "e.g. Length,300"))
-                length = None
+            length = _bounded_int(row[1], 1, DAYS_LIMIT, "Length", f"{path}:{line}", problems, "e.g. Length,300")
     if rows is not None:
         if start is None and not any(p.where.startswith(str(path)) for p in problems):
             problems.append(Problem(str(path), "no StartDate line", "add: StartDate,YYYY-MM-DD"))
@@ -374,9 +418,8 @@ def read_series_file(path: Path, problems: list[Problem], at_layout: str = "") -
         if date is None:
             problems.append(Problem(at, f"bad date {row[0]!r}", "write dates as YYYY-MM-DD"))
             continue
-        count = _int(row[1])
-        if count is None or count < 0:
-            problems.append(Problem(at, f"count must be a whole number ≥ 0, got {row[1]!r}", "write the registered refugees on that date"))
+        count = _bounded_int(row[1], 0, COUNT_LIMIT, "count", at, problems, "write the registered refugees on that date")
+        if count is None:
             continue
         out.append((date, count))
     if rows is not None and not out and not any(p.where.startswith(str(path)) for p in problems):
@@ -407,68 +450,112 @@ def read_layout(source_data: Path, problems: list[Problem], where: dict) -> list
 
 
 def read_agents_csv(path: Path, problems: list[Problem]) -> dict[str, int]:
+    """Agents per location. The first non-empty line is the header (column names), whether
+    or not it starts with '#'; later '#' lines are comments. Taking a '#' header for a
+    comment would make the first agent the header and drop it silently."""
     rows = _open_rows(path, problems, hint="spawn_rules.read_from_agents_csv_file is on: write location,<attributes…> rows")
     out: dict[str, int] = {}
-    seen_header = False
-    for _line, row in rows or []:
-        if _is_comment(row):
+    seen_header, total = False, 0
+    for line, row in rows or []:
+        if len(row) == 0 or all(c.strip() == "" for c in row):
             continue
         if not seen_header:
             seen_header = True
             continue
-        out[row[0].strip()] = out.get(row[0].strip(), 0) + 1
+        if _is_comment(row):
+            continue
+        name = row[0].strip()
+        if not name:
+            problems.append(Problem(f"{path}:{line}", "empty location in the first column", "write the agent's location"))
+            continue
+        out[name] = out.get(name, 0) + 1
+        total += 1
+        if total > limit("max_people"):
+            problems.append(Problem(f"{path}:{line}", over_limit("max_people", "agents listed:", total),
+                                    "scale the case down (optimisations.hasten does not apply to agents.csv)"))
+            break
+    if rows is not None and not seen_header:
+        problems.append(Problem(str(path), "empty file: no header line",
+                                "first line: the column names (location,…); then one agent per line"))
     return out
 
 
 # -- the whole folder ---------------------------------------------------------------------
 def read_flee_folder(folder: Path | None = None, *, input_csv: Path | None = None, source_data: Path | None = None,
                      settings: Path | None = None, overrides: dict | None = None) -> ReadResult:
-    """Read a Flee case; raise ScenarioError listing every problem (file:line, fix)."""
+    """Read a Flee case; raise ScenarioError listing every problem (file:line, fix).
+
+    Every file is read even after a problem in another, and the name checks (routes,
+    closures, series) run too, leaving out only names that a broken row or file may have
+    defined, so one pass reports everything there is to fix."""
     paths = FleePaths.from_folder(folder, input_csv, source_data, settings)
     problems: list[Problem] = []
     warnings: list[str] = []
     where: dict[tuple, str] = {}
-    for part, p in (("input_csv", paths.input_csv), ("source_data", paths.source_data)):
-        if not p.is_dir():
-            raise InputFileError(f"{p}: folder not found\n    hint: a Flee case has {part}/ "
-                                 f"(or point at it with --{part.replace('_', '-')})")
-    # settings first: they decide whether agents.csv is needed
-    if paths.settings is None or not paths.settings.is_file():
-        raise InputFileError(f"{paths.settings}: file not found\n    hint: a Flee case has simsetting.yml "
-                             "(or point at one with --settings)")
-    raw, lines = load_yaml(paths.settings)
-    parsed = parse_simsetting(raw, str(paths.settings), lines, overrides)
-    warnings.extend(parsed.warnings)
+    if not paths.input_csv.is_dir():
+        raise InputFileError(f"{paths.input_csv}: folder not found\n    hint: a Flee case has input_csv/ (or point at it with --input-csv)")
+    if not paths.source_data.is_dir():
+        problems.append(Problem(str(paths.source_data), "folder not found",
+                                "a Flee case has source_data/ (or point at it with --source-data)"))
+    parsed = _read_settings(paths.settings, overrides, problems)
+    if parsed is not None:
+        warnings.extend(parsed.warnings)
 
-    locations = read_locations(paths.input_csv / "locations.csv", problems, warnings, where)
+    unsure: set[str] | None = set()   # location names a broken row may have defined (None: any)
+    locations_path = paths.input_csv / "locations.csv"
+    locations = read_locations(locations_path, problems, warnings, where, unsure)
+    if any(p.where == str(locations_path) or (p.where.startswith(f"{locations_path}:") and p.message.startswith("malformed CSV"))
+           for p in problems):
+        unsure = None                 # the file itself is missing or unreadable
     routes = read_routes(paths.input_csv / "routes.csv", problems, where)
     closures = read_closures(paths.input_csv / "closures.csv", problems, where)
     conflicts = read_conflicts(paths.input_csv / "conflicts.csv", problems, where)
     start, length, period_path = read_sim_period(paths.input_csv, problems)
     corrections = read_corrections(paths.input_csv / "registration_corrections.csv", problems, where)
-    series = read_layout(paths.source_data, problems, where)
+    n_before = len(problems)
+    series = read_layout(paths.source_data, problems, where) if paths.source_data.is_dir() else []
+    series_complete = paths.source_data.is_dir() and len(problems) == n_before
     initial = {}
-    if parsed.settings.spawn_rules.read_from_agents_csv_file:
+    if parsed is not None and parsed.settings.spawn_rules.read_from_agents_csv_file:
         initial = read_agents_csv(paths.input_csv / "agents.csv", problems)
+    locator = FolderLocator(where, default=str(paths.input_csv))
+    where.setdefault(("validation", "series"), str(paths.source_data / "data_layout.csv"))
+    name = Path(folder).resolve().name if folder is not None else paths.input_csv.resolve().parent.name
+    parts = dict(name=name, start_date=start, days=length, locations=locations, routes=routes, closures=closures,
+                 conflicts=conflicts, initial_agents=initial,
+                 validation=Validation(series=series, registration_corrections=corrections),
+                 provenance={"folder": str(Path(folder).resolve()) if folder is not None else "",
+                             "input_csv": str(paths.input_csv.resolve()), "source_data": str(paths.source_data.resolve()),
+                             "simsetting": str(paths.settings.resolve()) if paths.settings is not None else ""})
+    errors, notes = check_references(FleeScenario.model_construct(**parts), unsure_names=unsure,
+                                     series_complete=series_complete)
+    problems.extend(Problem(locator.locate(p), m, h) for p, m, h in errors)
     if problems:
         raise ScenarioError(problems)
     if conflicts is None:
         warnings.append(f"{paths.input_csv / 'conflicts.csv'}: not found; conflicts begin on each conflict zone's conflict_date")
-    sc = FleeScenario(
-        name=(Path(folder).resolve().name if folder is not None else paths.input_csv.resolve().parent.name),
-        start_date=start, days=length, settings=parsed.settings, locations=locations, routes=routes,
-        closures=closures, conflicts=conflicts, initial_agents=initial,
-        validation=Validation(series=series, registration_corrections=corrections),
-        provenance={"folder": str(Path(folder).resolve()) if folder is not None else "",
-                    "input_csv": str(paths.input_csv.resolve()), "source_data": str(paths.source_data.resolve()),
-                    "simsetting": str(paths.settings.resolve())},
-    )
-    locator = FolderLocator(where, default=str(paths.input_csv))
-    where.setdefault(("validation", "series"), str(paths.source_data / "data_layout.csv"))
-    errors, notes = check_references(sc)
-    if errors:
-        raise ScenarioError([Problem(locator.locate(p), m, h) for p, m, h in errors])
+    try:
+        sc = FleeScenario(settings=parsed.settings, **parts)
+    except ValidationError as exc:  # the readers bound every value; this is a safety net
+        raise ScenarioError([Problem(locator.locate(tuple(e["loc"])), e["msg"], "fix the value") for e in exc.errors()]) from None
     warnings.extend(f"{locator.locate(p)}: {m}" for p, m in notes)
     files = {"input_csv": paths.input_csv, "source_data": paths.source_data, "simsetting": paths.settings,
              "sim_period": period_path}
     return ReadResult(sc, locator, warnings, parsed.ignored, files)
+
+
+def _read_settings(path: Path | None, overrides: dict | None, problems: list[Problem]) -> ParsedSettings | None:
+    """simsetting.yml (within the shared YAML limits), or None with its problems added."""
+    if path is None or not path.is_file():
+        problems.append(Problem(str(path), "file not found" if path is None or not path.is_dir() else "is a folder, expected simsetting.yml",
+                                "a Flee case has simsetting.yml (or point at one with --settings)"))
+        return None
+    try:
+        raw, lines = load_yaml(path)
+        return parse_simsetting(raw, str(path), lines, overrides)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    except InputFileError as exc:
+        head, _, hint = str(exc).partition("\n    hint: ")
+        problems.append(Problem(str(path), head.removeprefix(f"{path}: "), hint))
+    return None

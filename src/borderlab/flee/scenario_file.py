@@ -50,8 +50,8 @@ def is_flee_source(source: str | Path) -> bool:
         try:
             with path.open(encoding="utf-8") as fh:
                 head = fh.read(4096)
-        except OSError:
-            return False
+        except (OSError, UnicodeDecodeError):
+            return False  # not a Flee YAML; the scenario loader reports what is wrong with it
         return any(line.split("#")[0].strip() in ("model: flee", "model: 'flee'", 'model: "flee"')
                    for line in head.splitlines())
     return False

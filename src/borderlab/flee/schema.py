@@ -12,16 +12,16 @@ model, which each input turns into its own `file:line`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from ..scenario.limits import limit
 from .location_types import EXACT
-from .settings import FleeSettings
+from .settings import FleeSettings, _Strict
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+Count = Annotated[int, Field(ge=0, le=int(limit("max_count")))]
+Intensity = Annotated[float, Field(ge=0, le=limit("max_value"))]
 
 
 class Location(_Strict):
@@ -30,11 +30,12 @@ class Location(_Strict):
     name: str = Field(min_length=1)
     region: str = ""
     country: str = ""
-    latitude: float = 0.0
-    longitude: float = 0.0
+    latitude: float = Field(0.0, ge=-90, le=90)
+    longitude: float = Field(0.0, ge=-180, le=180)
     type: str = Field(description="conflict_zone, town, camp, idpcamp, forwarding_hub or marker.")
-    conflict_date: int | None = Field(None, description="Day a conflict zone's conflict begins (it is a town before).")
-    population: int | None = Field(None, ge=0, description="Population (towns, conflict zones) or capacity (camps), before hasten.")
+    conflict_date: int | None = Field(None, ge=-limit("max_value"), le=limit("max_value"),
+                                      description="Day a conflict zone's conflict begins (it is a town before).")
+    population: Count | None = Field(None, description="Population (towns, conflict zones) or capacity (camps), before hasten.")
     attributes: dict[str, str] = Field(default_factory=dict, description="Extra columns (conflict_intensity, deactivation_probability, …).")
 
     @model_validator(mode="after")
@@ -49,7 +50,7 @@ class Route(_Strict):
 
     name1: str = Field(min_length=1)
     name2: str = Field(min_length=1)
-    distance: float = Field(ge=0, description="km.")
+    distance: float = Field(ge=0, le=limit("max_km"), description="km.")
     forced_redirection: int = Field(0, ge=0, le=2, description="Flee 3.1 stores it but no movement rule reads it.")
     attributes: dict[str, str] = Field(default_factory=dict, description="Extra columns (max_move_speed, walk_probability, …).")
 
@@ -71,8 +72,8 @@ class Conflicts(_Strict):
     """conflicts.csv compressed to change points: for each location, (day, intensity)
     whenever the intensity differs from the day before (day 0 always listed)."""
 
-    days: int = Field(ge=0, description="Day rows in the table.")
-    changes: dict[str, list[tuple[int, float]]]
+    days: int = Field(ge=0, le=int(limit("max_days")) * 100, description="Day rows in the table.")
+    changes: dict[str, list[tuple[int, Intensity]]]
 
     def table(self, names: list[str]) -> dict[str, list[float]]:
         out = {}
@@ -94,7 +95,7 @@ class SeriesSource(_Strict):
     """One file of a series: the file (relative to the scenario YAML) or its rows inline."""
 
     file: str | None = None
-    points: list[tuple[dt.date, int]] | None = None
+    points: list[tuple[dt.date, Count]] | None = None
 
     @model_validator(mode="after")
     def _one(self):
@@ -129,20 +130,27 @@ class FleeScenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     start_date: dt.date
-    days: int = Field(ge=1, description="Simulated days (sim_period.csv Length).")
+    days: int = Field(ge=1, le=int(limit("max_days")), description="Simulated days (sim_period.csv Length).")
     settings: FleeSettings = Field(default_factory=FleeSettings)
     locations: list[Location] = Field(min_length=1)
     routes: list[Route] = Field(default_factory=list)
     closures: list[Closure] = Field(default_factory=list)
     conflicts: Conflicts | None = None
-    initial_agents: dict[str, int] = Field(default_factory=dict, description="agents.csv: agents per location on day 0.")
+    initial_agents: dict[str, Annotated[int, Field(ge=0, le=int(limit("max_people")))]] = Field(
+        default_factory=dict, description="agents.csv: agents per location on day 0.")
     validation: Validation
     provenance: dict[str, str] = Field(default_factory=dict, description="Where the case came from (folder, licence).")
 
 
 # -- cross references ---------------------------------------------------------------------
-def check_references(sc: FleeScenario) -> tuple[list[tuple[tuple, str, str]], list[tuple[tuple, str]]]:
-    """(errors, warnings) as (model path, message[, hint]); the caller adds file:line."""
+def check_references(sc: FleeScenario, unsure_names: set[str] | None = frozenset(), series_complete: bool = True,
+                     ) -> tuple[list[tuple[tuple, str, str]], list[tuple[tuple, str]]]:
+    """(errors, warnings) as (model path, message[, hint]); the caller adds file:line.
+
+    A reader that met broken rows passes the names those rows may have defined as
+    `unsure_names` (None: any name, the file was unreadable) and `series_complete=False`
+    if data_layout.csv or a series file was broken, so that the name checks still run
+    without blaming a reference on a definition that is already reported."""
     errors: list[tuple[tuple, str, str]] = []
     warnings: list[tuple[tuple, str]] = []
     names: dict[str, int] = {}
@@ -158,6 +166,8 @@ def check_references(sc: FleeScenario) -> tuple[list[tuple[tuple, str, str]], li
     camps = [loc.name for loc in sc.locations if EXACT[loc.type].name in ("CAMP", "IDPCAMP")]
 
     def known(path, name, what="location"):
+        if name not in names and (unsure_names is None or name in unsure_names):
+            return False  # possibly defined on a broken row, reported there
         if name not in names:
             errors.append((path, f"unknown {what} '{name}'", _suggest(name, names)))
             return False
@@ -171,7 +181,7 @@ def check_references(sc: FleeScenario) -> tuple[list[tuple[tuple, str, str]], li
     for i, c in enumerate(sc.closures):
         if c.type == "country":
             for k, n in (("name1", c.name1), ("name2", c.name2)):
-                if n not in countries:
+                if n not in countries and unsure_names is not None and not unsure_names:
                     errors.append((("closures", i, k), f"unknown country '{n}'", _suggest(n, countries)))
         elif c.type in ("link", "remove_forced_redirection"):
             known(("closures", i, "name1"), c.name1)
@@ -196,6 +206,8 @@ def check_references(sc: FleeScenario) -> tuple[list[tuple[tuple, str, str]], li
         if s.name != "total" and s.name not in names:
             warnings.append((("validation", "series", i, "name"),
                              f"series '{s.name}' is not a location; ignored (as Flee does). {_suggest(s.name, names)}"))
+    if not series_complete:
+        return errors, warnings  # series named on broken rows of data_layout.csv are reported there
     if "total" not in series_names:
         errors.append((("validation", "series"), "no 'total' series", "add a row 'total,refugees.csv' to data_layout.csv"))
     for c in camps:

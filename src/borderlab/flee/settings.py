@@ -21,12 +21,31 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import Problem, ScenarioError
+from ..scenario.limits import limit, over_limit
 
 SQRT_TEN = 3.16227766017  # Flee's SimulationSettings.sqrt_ten
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    """Unknown keys, NaN and ±inf are errors; so are `true` where a number belongs (YAML
+    would make it 1) and numbers beyond the shared `max_value` limit."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v, info):
+        field = cls.model_fields.get(info.field_name)
+        if isinstance(v, bool) and field is not None and field.annotation in (int, float):
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        return v
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded(cls, v, info):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > limit("max_value"):
+            raise ValueError(over_limit("max_value", info.field_name, v))
+        return v
 
 
 class MoveRules(_Strict):
@@ -81,7 +100,7 @@ class ConflictDrivenSpawning(_Strict):
 
     spawn_mode: Literal["constant", "pop_ratio", "poisson"] = Field(
         "constant", description="constant: displaced_per_conflict_day × intensity; pop_ratio: × population; poisson: Poisson with that mean.")
-    displaced_per_conflict_day: float = Field(500, ge=0, description="Agents per conflict zone per day (a share of the population for pop_ratio).")
+    displaced_per_conflict_day: float = Field(500, ge=0, le=limit("max_people"), description="Agents per conflict zone per day (a share of the population for pop_ratio).")
 
     @field_validator("spawn_mode", mode="before")
     @classmethod

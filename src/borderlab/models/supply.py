@@ -12,6 +12,7 @@ from ..engine.module import Module
 from ..engine.streams import stable_id
 from ..engine.population import Column
 from ..engine.status import Status
+from .route_mix import RouteMix
 
 
 class Supply(Module):
@@ -42,14 +43,7 @@ class Supply(Module):
             p = np.array(list(route.nationality_mix.values()), dtype=float)
             self.mix_codes.append(np.array(codes, dtype=np.int16))
             self.mix_p.append(p / p.sum())
-        width = max([len(p) for p in self.mix_p], default=1)
-        self.mix_cdf = np.ones((len(self.routes), width))
-        self.mix_code = np.zeros((len(self.routes), width), dtype=np.int16)
-        for r, (codes, p) in enumerate(zip(self.mix_codes, self.mix_p)):
-            self.mix_cdf[r, : len(p)] = np.cumsum(p)
-            self.mix_cdf[r, len(p) - 1 :] = 2.0  # guard against rounding: last code catches all
-            self.mix_code[r, : len(codes)] = codes
-            self.mix_code[r, len(codes) :] = codes[-1]
+        self.mix = RouteMix(self.mix_codes, self.mix_p, cal.n_days)  # by day: bans edit it
         self.route_ids = np.array([stable_id(r.id) for r in self.routes], dtype=np.int64)
         v = sup.visa_factor
         self.visa = cal.step([(p.date, p.value) for p in v.points], before=v.value)
@@ -61,6 +55,12 @@ class Supply(Module):
 
     def phases(self):
         return [("supply.arrive", self.arrive)]
+
+    def ban_nationalities(self, route: int, days: slice, nationalities: list[str]) -> None:
+        """These nationalities stop boarding `route` on `days`: their share of its migrant
+        seats goes (ban_route with `nationalities`)."""
+        codes = [self.sim.index.nationality[n] for n in nationalities if n in self.sim.index.nationality]
+        self.seats[route, days] *= self.mix.ban(route, days, codes)
 
     def expected(self, day: int) -> np.ndarray:
         """Expected boarders per route today."""
@@ -82,8 +82,7 @@ class Supply(Module):
         route = np.repeat(np.arange(len(self.routes)), counts)
         first = sim.pop.n  # uids the new people will get
         u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + n))
-        pick = (u[:, None] >= self.mix_cdf[route]).sum(axis=1)
-        nat = self.mix_code[route, np.minimum(pick, self.mix_code.shape[1] - 1)]
+        nat = self.mix.pick(route, day, u)
         uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[route],
                               dest=self.to[route], ti_next=day, nationality=nat, by_air=True)
         sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")

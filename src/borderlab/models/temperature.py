@@ -8,13 +8,13 @@ A CSV (date,temp_c) replaces the curve on the days it covers.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputFileError
+from ..inputfiles import csv_dict_reader, finite
 
 PIN_HALF_WIDTH_DAYS = 15.0
 AR1_PERSISTENCE = 0.7
@@ -63,13 +63,12 @@ def read_temperature_csv(path: Path) -> list[tuple[dt.date, float]]:
     if not path.exists():
         raise InputFileError(f"{path}: temperature file not found\n    hint: humanitarian.temperature.csv is relative to the scenario file")
     out = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    with csv_dict_reader(path) as reader:  # size, UTF-8 and csv errors name the file and line
         if reader.fieldnames is None or not {"date", "temp_c"} <= set(reader.fieldnames):
             raise InputFileError(f"{path}:1: expected columns date,temp_c, found {reader.fieldnames}")
         for i, row in enumerate(reader, start=2):
             try:
-                out.append((dt.date.fromisoformat(row["date"].strip()), float(row["temp_c"])))
-            except (ValueError, AttributeError):
+                out.append((dt.date.fromisoformat(row["date"].strip()), finite(float(row["temp_c"]))))
+            except (ValueError, AttributeError, TypeError):
                 raise InputFileError(f"{path}:{i}: bad row {row!r}\n    hint: write YYYY-MM-DD,number") from None
     return out

@@ -9,10 +9,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..analysis.observations import load_observations
-from ..errors import InputFileError
-from .atomic import atomic_folder
+from .outdir import check_output, replace_folder
 from .plots import make_plots
 from .summary import build_manifest, build_summary
+
+RUN_KIND = "run"   # also Flee runs: both are run folders (validate reads either)
 
 
 def observations_for(run):
@@ -23,25 +24,19 @@ def observations_for(run):
     return load_observations(run.loaded.folder / rel)
 
 
-def check_out_dir(out: Path) -> None:
-    """`out` is replaced wholesale: refuse unless it is new, empty or an earlier run folder
-    (so `--out .` or a typo never deletes a folder of other files)."""
-    out = Path(out)
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise InputFileError(f"{out}: exists and is not a borderlab run folder (no manifest.json); not replacing it\n"
-                             "    hint: choose a new --out folder, or remove this one first")
-    if out.exists() and not out.is_dir():
-        raise InputFileError(f"{out}: exists and is not a folder\n    hint: choose a new --out folder")
+def check_out_dir(out: Path, force: bool = False) -> None:
+    """Refuse early (before the simulation) an `out` that a run may not replace: see outdir.py."""
+    check_output(out, RUN_KIND, force)
 
 
-def write_run(run, out: Path, plots: bool = True) -> dict:
+def write_run(run, out: Path, plots: bool = True, force: bool = False) -> dict:
     """Write everything for `run` into `out`; returns the summary."""
-    check_out_dir(out)
+    check_out_dir(out, force)
     observations = observations_for(run)
     table = run.results.to_table(run.sim.calendar.dates())
     summary = build_summary(run)
     manifest = build_manifest(run)
-    with atomic_folder(Path(out)) as tmp:
+    with replace_folder(Path(out), RUN_KIND, force) as tmp:
         pq.write_table(table, tmp / "daily.parquet")
         pacsv.write_csv(table, tmp / "daily.csv")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .basis import Basis
 from .params import NonNeg, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 
 
@@ -81,6 +82,7 @@ class TacticPhase(Strict):
         None, description="Share of pushed-back people kept in the zone during this phase (default: orchestrator.coercion).")
     source: str | None = None
     note: str | None = None
+    basis: Basis | None = Field(None, description="Timeline rows, data rows or a stated assumption this phase rests on.")
 
     @model_validator(mode="after")
     def _mass_needs_target(self):

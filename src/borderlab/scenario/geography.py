@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from .basis import Basis
 from .params import NonNeg, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
 
 NodeType = Literal[
@@ -101,6 +102,7 @@ class BarrierPoint(Strict):
     type: str
     km: float | None = Field(None, ge=0, description="Length covered; default the whole segment.")
     source: str | None = None
+    basis: Basis | None = Field(None, description="Timeline rows, data rows or a stated assumption this step rests on.")
 
 
 class CrossingPoint(Strict):

@@ -14,11 +14,15 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
 from .geography import DEFAULT_BARRIERS, DEFAULT_TERRAINS
+from .basis import check_basis
+from .branches import check_branches
+from .feasibility import check_feasibility
+from .input_files import check_input_files
 from .overrides import apply_overrides
 from .references import check_references
 from .registry import resolve
 from .schema import Scenario
-from .yamlfile import LineMap, load_yaml
+from .yamlfile import LineMap, _dotted, load_yaml
 
 
 @dataclass
@@ -73,15 +77,35 @@ class ParsedScenario:
         data = copy.deepcopy(self.data)
         if overrides:
             _with_default_tables(data)
-        applied = apply_overrides(data, overrides or [])
+        resolved: list[tuple[tuple, str]] = []
+        applied = apply_overrides(data, overrides or [], resolved)
+        lines = OverriddenLines(self.lines, resolved) if resolved else self.lines
         try:
             sc = Scenario.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(_translate(exc, data, self.lines)) from None
-        refs = check_references(sc)
+            raise ScenarioError(_translate(exc, data, lines)) from None
+        refs = check_references(sc) or (check_basis(sc, self.path.parent)  # cited rows exist
+                                         + check_branches(sc, self.path.parent))
+        refs = refs or check_feasibility(sc) + check_input_files(sc, self.path.parent)  # what run needs
         if refs:
-            raise ScenarioError([Problem(self.lines.locate(p), m, h) for p, m, h in refs])
+            raise ScenarioError([Problem(lines.locate(p), m, h) for p, m, h in refs])
         return LoadedScenario(sc, self.path, self.file_sha256, applied)
+
+
+class OverriddenLines:
+    """A LineMap that names the `--set` for a problem inside a value it set, so the user
+    sees their own typo ("--set defenders.PL.detection_k=abc"), not a line of the file."""
+
+    def __init__(self, lines: LineMap, resolved: list[tuple[tuple, str]]):
+        self.lines = lines
+        self.resolved = resolved
+
+    def locate(self, path: tuple) -> str:
+        path = tuple(path)
+        for prefix, text in reversed(self.resolved):  # the last --set of a path wins
+            if path[: len(prefix)] == prefix:
+                return f"--set {text} ({_dotted(path)})"
+        return self.lines.locate(path)
 
 
 def _with_default_tables(data: dict) -> None:
@@ -112,9 +136,9 @@ def _data_path(loc: tuple, data) -> tuple:
     return tuple(out)
 
 
-def _model_at(path: tuple, data) -> type[BaseModel] | None:
+def _model_at(path: tuple, data, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
     """The schema class expected at `path` (best effort), for listing allowed fields."""
-    tp: object = Scenario
+    tp: object = root or Scenario
     node = data
     for part in path:
         tp = _unwrap(tp, node)
@@ -149,7 +173,8 @@ def _unwrap(tp, node):
             return tp
 
 
-def _translate(exc: ValidationError, data, lines: LineMap) -> list[Problem]:
+def _translate(exc: ValidationError, data, lines: LineMap, root: type[BaseModel] | None = None) -> list[Problem]:
+    """pydantic errors of `root` (default: Scenario) → problems with file:line and a hint."""
     problems = []
     for err in exc.errors():
         path = _data_path(err["loc"], data)
@@ -157,7 +182,7 @@ def _translate(exc: ValidationError, data, lines: LineMap) -> list[Problem]:
         hint = ""
         if kind == "extra_forbidden":
             key = path[-1]
-            model = _model_at(path[:-1], data)
+            model = _model_at(path[:-1], data, root)
             allowed = sorted(model.model_fields) if model else []
             allowed = [a.rstrip("_") for a in allowed]
             close = difflib.get_close_matches(str(key), allowed, n=1)
@@ -166,9 +191,15 @@ def _translate(exc: ValidationError, data, lines: LineMap) -> list[Problem]:
         elif kind == "missing":
             msg = f"missing required field '{path[-1]}'"
             hint = "add it (see docs/scenario-format.md)"
+        elif kind == "too_short":
+            msg = f"'{path[-1]}' is empty: a scenario needs at least one entry here"
+            hint = "add one (see docs/scenario-format.md and the built-in toy-border)"
         elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
             msg = f"expected a number, got {err.get('input')!r}"
             hint = "write a plain number, e.g. 0.5"
+        elif kind == "finite_number":
+            msg = f"expected a finite number, got {err.get('input')!r}"
+            hint = "NaN and infinity are not allowed: write a plain number"
         elif kind.startswith("date") or kind.startswith("datetime"):
             msg = f"expected a date, got {err.get('input')!r}"
             hint = "write dates as YYYY-MM-DD"

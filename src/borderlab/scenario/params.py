@@ -11,15 +11,29 @@ import datetime as dt
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .basis import Basis
+from .numbers import check_field_limits, refuse_bool_as_number
 
 Confidence = Literal["official", "estimate", "assumption", "contested"]
 
 
 class Strict(BaseModel):
-    """Base for every schema object: unknown keys are errors."""
+    """Base for every schema object: unknown keys are errors, numbers are finite, not
+    true/false, and within the limits of scenario/limits.py (checked by field name there)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, data):
+        return refuse_bool_as_number(cls, data)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_limits(cls, v, info):
+        return check_field_limits(info.field_name, v)
 
 
 class Param(Strict):
@@ -100,6 +114,7 @@ class SchedulePoint(Strict):
     value: float
     source: str | None = None
     note: str | None = None
+    basis: Basis | None = Field(None, description="Timeline rows, data rows or a stated assumption this step rests on.")
 
 
 class Schedule(Strict):
@@ -121,7 +136,7 @@ class Schedule(Strict):
 
 def _as_schedule(v):
     if isinstance(v, bool):
-        return {"value": float(v)}
+        raise ValueError("expected a number, not true/false (write 1 or 0)")
     v = _number_text(v)
     if isinstance(v, (int, float)):
         return {"value": v}

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import BorderlabError
+from ..reporting.outdir import FORCE_HELP
 
 err = Console(stderr=True)
 out = Console()
@@ -36,10 +37,14 @@ def _progress(label: str, quiet: bool):
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _workers(workers: Optional[int]) -> int:
+def _workers(workers: Optional[int], scheduler: Optional[str] = None) -> int:
+    """The local worker count; also refuses a --scheduler that is no address, before anything is written."""
     n = (os.cpu_count() or 1) if workers is None else workers
     if n < 1:
         raise BorderlabError(f"--workers {n}: need at least 1")
+    if scheduler:
+        from .ensemble import check_scheduler
+        check_scheduler(scheduler)
     return n
 
 
@@ -53,6 +58,7 @@ def ensemble(
     scenario: str = typer.Argument(..., help=SCENARIO_HELP),
     runs: int = typer.Option(..., "--runs", "-n", help="Number of runs."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Study folder (created; an unfinished one is resumed)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     vary: bool = typer.Option(False, "--vary", help="Draw parameters over their declared ranges (Latin hypercube), one draw per run."),
     param: Optional[list[str]] = typer.Option(None, "--param", help="Vary only parameters matching this path or pattern (repeatable; implies --vary)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Base seed (default: the scenario's); run i uses a seed derived from it."),
@@ -60,23 +66,59 @@ def ensemble(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write band plots."),
+    branches: bool = typer.Option(True, "--branches/--no-branches",
+                                  help="For a scenario with `branches:`, spread the runs over them by prior weight "
+                                       "(default); --no-branches runs the base scenario only."),
+    posterior: Optional[Path] = typer.Option(None, "--posterior", help="CAL_DIR of `borderlab calibrate … --method abc`: "
+                                             "each run draws its parameters from that posterior (its own seed too)."),
+    per_draw: int = typer.Option(2, "--seeds-per-draw", help="With --posterior: runs (seeds) per parameter draw, "
+                                 "so parameter and run-to-run variance can be told apart."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ):
     """Run an ensemble: replicates over seeds, or parameter draws with --vary; writes run files,
-    quantiles.parquet (5/25/50/75/95 % bands), a DuckDB view, plots and manifest.json."""
+    quantiles.parquet (5/25/50/75/95 % bands), a DuckDB view, plots and manifest.json. Over a
+    branched scenario the bands are the mixture's; quantiles_by_branch.parquet and
+    plots/branches.png show each branch."""
     from .ensemble import run_ensemble
 
-    n = _workers(workers)
+    n = _workers(workers, scheduler)
     if runs < 1:
         raise BorderlabError(f"--runs {runs}: an ensemble needs at least 1 run")
     if not quiet:
-        err.print(f"{runs} runs of {scenario}{' with parameter draws' if vary or param else ''} {_where(n, scheduler)} → {out_dir}")
+        draws = " with parameter draws" if vary or param else f" drawing from the posterior in {posterior}" if posterior else ""
+        err.print(f"{runs} runs of {scenario}{draws} {_where(n, scheduler)} → {out_dir}")
     bar, progress = _progress(scenario, quiet)
     with bar:
         manifest = run_ensemble(scenario, runs, out_dir, seed=seed, vary=vary, params=param, overrides=set_ or [],
-                                workers=n, scheduler=scheduler, plots=plots, progress=progress)
+                                workers=n, scheduler=scheduler, plots=plots, progress=progress, force=force,
+                                branches=branches, posterior=posterior, per_draw=per_draw)
     if not quiet:
         _print_ensemble(manifest, out_dir)
+        if "variance" in manifest["outputs"]:
+            from ..forecast.variance import describe
+            for w in manifest.get("posterior", {}).get("warnings", []):
+                out.print(f"[yellow]warning:[/] {w}")
+            out.print(describe(manifest["outputs"]["variance"]))
+
+
+def _print_branches(manifest: dict, out_dir: Path) -> None:
+    """One line per branch: weight, runs, and its median total of attempts (all countries)."""
+    from .store import open_ensemble
+
+    con = open_ensemble(out_dir)
+    try:
+        med = dict(con.execute("""
+            SELECT d.branch, median(t.total) FROM (
+                SELECT run_id, sum(value) AS total FROM runs WHERE metric = 'new_attempts' AND scope = 'all'
+                GROUP BY run_id) t JOIN draws d USING (run_id) GROUP BY d.branch""").fetchall())
+    finally:
+        con.close()
+    out.print("The bands above are the mixture of the scenario's branches (each: plots/branches.png, "
+              "quantiles_by_branch.parquet):")
+    for b in manifest["branches"]:
+        total = med.get(b["name"])
+        out.print(f"  {b['name']}: prior weight {b['weight']:g}, {b['runs']} runs"
+                  + (f", median attempts {total:,.0f}" if total is not None else ""))
 
 
 def _print_ensemble(manifest: dict, out_dir: Path) -> None:
@@ -108,6 +150,8 @@ def _print_ensemble(manifest: dict, out_dir: Path) -> None:
             table.add_row(s, *[f"{q[1]:,.0f} [{q[0]:,.0f}, {q[2]:,.0f}]" if (q := cells.get((s, m))) else ""
                                for m in metrics])
         out.print(table)
+    if manifest.get("branches"):
+        _print_branches(manifest, out_dir)
     ard = manifest["outputs"].get("ard_stats")
     if ard and ard.get("n"):
         out.print(f"ARD (Flee's mean daily total error) over {ard['n']} runs: {ard['mean']:.4f} ± {ard['sd']:.4f} "
@@ -123,6 +167,7 @@ def sensitivity(
     samples: int = typer.Option(..., "--samples", help="sobol: base samples N (runs = N·(D+2)); morris: trajectories (runs = N·(D+1))."),
     metric: str = typer.Option(..., "--metric", help="Output metric (docs/outputs.md), e.g. new_attempts."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Study folder (created; an unfinished one is resumed)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     scope: str = typer.Option("all", "--scope", help="Scope of the metric: all, a country code, a segment id …"),
     reduce: str = typer.Option("auto", "--reduce", help="One number per run: auto (flows total, stocks peak, ratios mean), total, peak, mean, final."),
     param: Optional[list[str]] = typer.Option(None, "--param", help="Analyse only parameters matching this path or pattern (repeatable)."),
@@ -140,7 +185,7 @@ def sensitivity(
     writes indices.csv/.parquet with 95 % confidence intervals and plots/indices.png."""
     from .sensitivity import run_sensitivity
 
-    n = _workers(workers)
+    n = _workers(workers, scheduler)
     bar, progress = _progress(f"{method.value} {metric}", quiet)
 
     def announce(plan):
@@ -153,7 +198,7 @@ def sensitivity(
             scenario, out_dir, method=method.value, samples=samples, metric=metric, scope=scope, reduce=reduce,
             params=param, seed=seed, overrides=set_ or [], replicates=replicates, levels=levels,
             second_order=second_order, workers=n, scheduler=scheduler, plots=plots, progress=progress,
-            on_plan=announce)
+            on_plan=announce, force=force)
     if quiet:
         return
     info = manifest["outputs"]

@@ -34,6 +34,7 @@ from .. import __version__
 from ..errors import BorderlabError
 from .plan import EnsemblePlan, open_source, plan_ensemble
 from .quantiles import write_quantiles
+from ..reporting.outdir import study_folder
 from .runspec import RunSpec, execute_timed, load_cached
 from .store import (
     check_study_dir, finished_runs, remove_strays, write_atomic, write_duckdb, write_run_file, write_table_atomic,
@@ -91,12 +92,11 @@ def dask_client(workers: int, scheduler: str | None, timeout_s: float | None = N
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=f"{timeout_s or CONNECT_TIMEOUT_S}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise BorderlabError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})\n"
-                                 "    hint: start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "
-                                 "give its tcp://host:port address, or leave --scheduler out to use this machine") from None
+            raise _unreachable(scheduler, exc) from None
         with client:
             yield client
         return
@@ -104,6 +104,23 @@ def dask_client(workers: int, scheduler: str | None, timeout_s: float | None = N
                            dashboard_address=None, silence_logs=logging.ERROR)
     with cluster, Client(cluster, set_as_default=False) as client:
         yield client
+
+
+def check_scheduler(scheduler: str) -> None:
+    """Refuse an address that is not host:port before anything starts (a Client given one
+    fails half-built and later prints a TimeoutError traceback while it is collected)."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(scheduler)
+    except ValueError as exc:
+        raise _unreachable(scheduler, exc) from None
+
+
+def _unreachable(scheduler: str, exc: Exception) -> BorderlabError:
+    return BorderlabError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})\n"
+                          "    hint: start one with `dask scheduler` (and workers with `dask worker ADDRESS`), "
+                          "give its tcp://host:port address, or leave --scheduler out to use this machine")
 
 
 def _workers_see(client, out: Path) -> bool:
@@ -230,12 +247,19 @@ def _execute_dask(todo, out, workers, scheduler, batch, warm, stats, progress) -
 def run_ensemble(scenario: str, runs: int, out: Path, *, seed: int | None = None, vary: bool = False,
                  params: list[str] | None = None, overrides: list[str] | None = None, workers: int = 1,
                  scheduler: str | None = None, plots: bool = True, batch: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict:
-    """Plan, execute (resuming), then write quantiles, views, plots and the manifest."""
+                 progress: Callable[[int, int], None] | None = None, force: bool = False,
+                 branches: bool = True, posterior: Path | None = None, per_draw: int = 2) -> dict:
+    """Plan, execute (resuming), then write quantiles, views, plots and the manifest. A
+    branched scenario's runs are spread over its branches (studies/branches.py). With
+    `posterior` (a CAL_DIR), runs draw parameters from it, `per_draw` seeds per draw
+    (forecast/posterior_plan.py), and the manifest splits the variance (forecast/variance.py)."""
     out = Path(out)
-    check_study_dir(out, PLAN_FILE, "ensemble")
+    check_study_dir(out, "ensemble", force)
     source = open_source(scenario, overrides)
-    plan = plan_ensemble(source, runs, seed=seed, vary=vary, params=params)
+    plan = plan_ensemble(source, runs, seed=seed, vary=vary, params=params, branches=branches)
+    if posterior is not None:
+        from ..forecast.posterior_plan import with_posterior
+        plan = with_posterior(plan, posterior, per_draw)[0]
 
     def summarise(out: Path) -> dict:
         outputs = {"quantiles": write_quantiles(out).name}
@@ -245,19 +269,28 @@ def run_ensemble(scenario: str, runs: int, out: Path, *, seed: int | None = None
         if plots:
             from .ensemble_plots import make_ensemble_plots
             outputs["plots"] = [str(p.relative_to(out)) for p in make_ensemble_plots(out, plan)]
+        if plan.branches:  # the quantiles above are the mixture's; add each branch's
+            from .branches import summarise_branches
+            outputs.update(summarise_branches(out, plan, plots))
+        if plan.draw_ids:
+            from ..forecast.variance import decompose
+            outputs["variance"] = decompose(out)
         return outputs
 
     return run_plan(plan, out, summarise, study="ensemble", workers=workers, scheduler=scheduler,
-                    batch=batch, progress=progress)
+                    batch=batch, progress=progress, force=force)
 
 
 def run_plan(plan: EnsemblePlan, out: Path, summarise: Callable[[Path], dict], *, study: str,
              workers: int = 1, scheduler: str | None = None, batch: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, force: bool = False) -> dict:
     """Write the plan and draws, execute the runs, summarise, and write the manifest last
-    (a folder with a manifest.json is a finished study)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    (a folder with a manifest.json is a finished study). One writer at a time (outdir.py)."""
+    with study_folder(Path(out), study, force) as out:
+        return _run_plan(plan, out, summarise, study, workers, scheduler, batch, progress)
+
+
+def _run_plan(plan, out: Path, summarise, study: str, workers, scheduler, batch, progress) -> dict:
     (out / "manifest.json").unlink(missing_ok=True)  # not finished until written again
     t0 = time.perf_counter()
     write_atomic(out / PLAN_FILE, json.dumps({"study": study, **plan.describe()}, indent=2))

@@ -16,6 +16,7 @@ import pyarrow as pa
 from ..errors import BorderlabError, InputFileError
 from ..scenario.loader import LoadedScenario, load_scenario
 from ..scenario.registry import builtin_names
+from .branches import PlannedBranch, branch_of_runs, describe_branches, plan_branches
 from .runspec import RunSpec, detect_kind, flee_settings, source_fingerprint
 from .sampling import RangedParam, derive_seed, latin_hypercube, ranged_params, select_params
 
@@ -77,11 +78,20 @@ class EnsemblePlan:
     specs: list[RunSpec]
     varied: list[RangedParam] = field(default_factory=list)
     draws: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [runs, varied]
+    branches: list[str] = field(default_factory=list)  # each run's branch (empty: no branches)
+    branch_specs: list[PlannedBranch] = field(default_factory=list)
+    draw_ids: list[int] = field(default_factory=list)  # each run's posterior draw (--posterior)
+    posterior: dict | None = None                      # where the draws came from (--posterior)
 
     def draws_table(self) -> pa.Table:
-        """run_id, seed and one column per varied parameter (its dotted path)."""
+        """run_id, seed, the run's branch (for a branched scenario) and one column per
+        varied parameter (its dotted path)."""
         cols = {"run_id": pa.array([s.run_id for s in self.specs], pa.int32()),
                 "seed": pa.array([s.seed for s in self.specs], pa.int64())}
+        if self.branches:
+            cols["branch"] = pa.array(self.branches, pa.string())
+        if self.draw_ids:
+            cols["draw"] = pa.array(self.draw_ids, pa.int32())
         for j, p in enumerate(self.varied):
             cols[p.path] = pa.array(self.draws[:, j], pa.float64())
         return pa.table(cols)
@@ -90,13 +100,19 @@ class EnsemblePlan:
         return {"source": self.source.source, "kind": self.source.kind, "scenario": self.source.name,
                 "fingerprint": self.source.fingerprint, "overrides": self.source.overrides,
                 "base_seed": self.base_seed, "runs": len(self.specs),
-                "varied": [{"path": p.path, "low": p.low, "high": p.high, "value": p.value} for p in self.varied]}
+                "varied": [{"path": p.path, "low": p.low, "high": p.high, "value": p.value} for p in self.varied],
+                **({"branches": describe_branches(self.branch_specs, [[b.name for b in self.branch_specs].index(n)
+                                                                      for n in self.branches])}
+                   if self.branch_specs else {}),
+                **({"posterior": self.posterior} if self.posterior else {})}
 
 
 def plan_ensemble(source: Source, runs: int, seed: int | None = None, vary: bool = False,
-                  params: list[str] | None = None) -> EnsemblePlan:
+                  params: list[str] | None = None, branches: bool = True) -> EnsemblePlan:
     """`runs` runs with seeds derived from the base seed; with `vary`, one Latin-hypercube
-    draw of the ranged parameters (all, or those matching `params`) per run."""
+    draw of the ranged parameters (all, or those matching `params`) per run. A scenario
+    with `branches:` spreads the runs over them by prior weight (unless `branches` is
+    False); parameters a branch sets are not drawn."""
     if runs < 1:
         raise BorderlabError(f"--runs {runs}: an ensemble needs at least 1 run")
     base = source.default_seed if seed is None else int(seed)
@@ -104,8 +120,11 @@ def plan_ensemble(source: Source, runs: int, seed: int | None = None, vary: bool
         raise BorderlabError(f"--seed {base}: seeds are ≥ 0")
     varied: list[RangedParam] = []
     draws = np.zeros((runs, 0))
+    planned = plan_branches(source.loaded, source.overrides) if branches else []
+    which = branch_of_runs(planned, runs)
     if vary or params:
-        varied = select_params(source.ranged(), params)
+        fixed = set().union(*(b.set_paths() for b in planned))
+        varied = [p for p in select_params(source.ranged(), params) if p.path not in fixed]
         if not varied:
             raise BorderlabError(f"{source.name}: no parameter declares a range, so nothing can vary\n"
                                  "    hint: write parameters as {value: …, range: [low, high]} in the scenario, "
@@ -114,5 +133,6 @@ def plan_ensemble(source: Source, runs: int, seed: int | None = None, vary: bool
     specs = []
     for i in range(runs):
         drawn = tuple((p.path, float(draws[i, j])) for j, p in enumerate(varied))
-        specs.append(source.spec(i, derive_seed(base, i), drawn))
-    return EnsemblePlan(source, base, specs, varied, draws)
+        branch = planned[which[i]].pairs if planned else ()
+        specs.append(source.spec(i, derive_seed(base, i), branch + drawn))
+    return EnsemblePlan(source, base, specs, varied, draws, [planned[k].name for k in which], planned)

@@ -115,7 +115,8 @@ def run_sensitivity(scenario: str, out: Path, *, method: str, samples: int, metr
                     overrides: list[str] | None = None, replicates: int = 1, levels: int = 4,
                     second_order: bool = False, workers: int = 1, scheduler: str | None = None,
                     plots: bool = True, progress: Callable[[int, int], None] | None = None,
-                    on_plan: Callable[[EnsemblePlan], None] | None = None) -> tuple[dict, pa.Table]:
+                    on_plan: Callable[[EnsemblePlan], None] | None = None,
+                    force: bool = False) -> tuple[dict, pa.Table]:
     """Sample, run, reduce, analyse; writes OUT/indices.{csv,parquet}, plots/indices.png,
     outputs.parquet and manifest.json. Returns (manifest, indices table)."""
     if method not in METHODS:
@@ -127,7 +128,7 @@ def run_sensitivity(scenario: str, out: Path, *, method: str, samples: int, metr
     if method == "morris" and (levels < 2 or levels % 2):
         raise BorderlabError(f"--levels {levels}: Morris needs an even number of grid levels ≥ 2 (e.g. 4)")
     out = Path(out)
-    check_study_dir(out, PLAN_FILE, "sensitivity")
+    check_study_dir(out, "sensitivity", force)
     source = open_source(scenario, overrides)
     varied = select_params(source.ranged(), params)
     if not varied:
@@ -169,7 +170,7 @@ def run_sensitivity(scenario: str, out: Path, *, method: str, samples: int, metr
         return outputs
 
     manifest = run_plan(plan, out, summarise, study="sensitivity", workers=workers, scheduler=scheduler,
-                        progress=progress)
+                        progress=progress, force=force)
     return manifest, result["table"]
 
 

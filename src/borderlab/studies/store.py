@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputFileError
+from ..reporting.outdir import check_output
 from .daily import LAYOUT_KEY as LAYOUT  # same value ⇔ same (date, scope, metric) rows
 from .runspec import RunSpec
 
@@ -127,22 +128,9 @@ def remove_strays(out: Path, specs: list[RunSpec]) -> int:
     return removed
 
 
-def check_study_dir(out: Path, marker: str, study: str | None = None) -> None:
-    """Refuse to write into a folder that holds other things, or another kind of study."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputFileError(f"{out}: exists and is not a folder\n    hint: choose a new --out folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
-        raise InputFileError(f"{out}: exists and is not a borderlab study folder (no {marker}); not writing into it\n"
-                             "    hint: choose a new --out folder, or remove this one first")
-    if study and (out / marker).is_file():
-        try:
-            found = json.loads((out / marker).read_text(encoding="utf-8")).get("study")
-        except (OSError, ValueError, AttributeError):
-            found = None
-        if found != study:
-            raise InputFileError(f"{out}: holds a {found or 'unreadable'} study, not a {study}; not writing into it\n"
-                                 "    hint: choose a new --out folder")
+def check_study_dir(out: Path, study: str, force: bool = False) -> None:
+    """Refuse early a folder that holds other things or another kind of output (reporting/outdir.py)."""
+    check_output(out, study, force)
 
 
 def runs_glob(out: Path) -> str:

@@ -1,0 +1,64 @@
+"""Numba's on-disk cache where one can be written; a private temp folder, or none, where not.
+
+numba caches compiled kernels beside their source (`__pycache__`), else under
+`~/.cache/numba` (or `NUMBA_CACHE_DIR`). A read-only install run by a user whose home
+cannot be written has none of these, and numba then refuses to define a `cache=True`
+function ("cannot cache function '_mix64'") — the import fails. `cached_njit` keeps numba's
+own choice where it works, else caches in a private folder under the temp directory, else
+compiles without a cache (every run then compiles once, a few seconds), with one notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import numba as nb
+from numba.core import config
+
+log = logging.getLogger("borderlab")
+
+_state: dict[str, object] = {"fallback": None}   # None: not needed yet; a path; or False: no cache
+
+
+def cached_njit(**options):
+    """`numba.njit(cache=True, **options)` that falls back instead of failing to import."""
+    def decorate(fn):
+        while _state["fallback"] is not False:
+            try:
+                return nb.njit(cache=True, **options)(fn)
+            except RuntimeError as exc:
+                if "cannot cache" not in str(exc):
+                    raise
+                if _state["fallback"] is not None:   # even the private folder did not work
+                    _state["fallback"] = False
+                    log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
+                    break
+                folder = private_cache_folder()
+                _state["fallback"] = folder or False
+                if folder:
+                    config.CACHE_DIR = str(folder)
+                    log.warning(f"notice: the numba cache beside borderlab is not writable; caching in {folder}")
+                else:
+                    log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
+        return nb.njit(**options)(fn)
+    return decorate
+
+
+def private_cache_folder() -> Path | None:
+    """TMPDIR/borderlab-numba-UID, made if needed; None unless it is ours, private and writable
+    (numba loads compiled code from its cache, so never from a folder others can write)."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    folder = Path(tempfile.gettempdir()) / f"borderlab-numba-{uid}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        st = folder.lstat()
+        if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != uid) or st.st_mode & 0o022:
+            return None
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return None
+    return folder

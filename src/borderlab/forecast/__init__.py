@@ -1,0 +1,1 @@
+"""Forecasting with uncertainty: posterior calibration (ABC-SMC), backtests, early warning."""

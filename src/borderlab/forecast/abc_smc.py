@@ -1,0 +1,165 @@
+"""ABC-SMC over a scenario's free parameters, with the observation noise model as the kernel.
+
+Method (pyabc 0.13, `StochasticAcceptor` + `IndependentNormalKernel` + `Temperature`):
+each particle is one stochastic run of the scenario, stopped after the cut-off day, whose
+training figures are aggregated like for like (`analysis/validation.compare`, the map
+calibration and validation use) and put on the ln(x + 1) scale. A particle is accepted
+with probability proportional to the likelihood of the observed figures under the noise
+model of `observation_model.py`, raised to 1/T; the temperature T falls over the
+generations and reaches 1 in the last one. At T = 1 the accepted particles are a sample of
+the exact posterior of the model "observed = one simulated run + observation noise"
+(Wilkinson 2013, "Approximate Bayesian computation gives exact results under the
+assumption of model error"); the simulator's own randomness enters through the single run
+per particle. Assumptions: the noise model (see observation_model.py), independent
+figures given the run, and the priors below.
+
+Priors: each free parameter (`calibration/free_params.py`) is uniform over its declared
+`range`, or log-uniform when the range spans ≥ 10× with a positive low end (the same rule
+the Optuna search uses).
+
+Where it runs: `workers=1` in this process with pyabc's SingleCoreSampler — reproducible
+from `seed`; `workers>1` or `scheduler` on the project's Dask runners
+(`studies.ensemble.dask_client`) with pyabc's DaskDistributedSampler — not bit-for-bit
+reproducible (which particle is accepted first depends on timing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..analysis.measures import LOG_OFFSET
+from ..analysis.observations import Observation
+from ..calibration.free_params import FreeParam
+from ..errors import BorderlabError
+
+_RUNNERS: dict = {}   # per process: (scenario, until, figure ids) → TrialRunner (parsing the YAML is slow)
+
+
+@dataclass
+class FigureSimulator:
+    """pyabc model: parameters → {figure id: ln(simulated + 1)} of one run to the cut-off.
+
+    Picklable (it holds a scenario path and the observations, never a parsed scenario), so
+    Dask workers rebuild the runner once per process.
+    """
+
+    scenario: str
+    until: dt.date
+    observations: list[Observation]
+    keys: list[str]
+    calls: int = 0
+    progress: Callable[[int], None] | None = None
+
+    def runner(self):
+        from ..calibration.trials import TrialRunner
+        from ..scenario.loader import load_scenario
+
+        cache_key = (self.scenario, self.until, tuple(self.keys))
+        if cache_key not in _RUNNERS:
+            _RUNNERS[cache_key] = TrialRunner(load_scenario(self.scenario), self.until, [0], self.observations)
+        return _RUNNERS[cache_key]
+
+    def simulate_all(self, values: dict[str, float], seed: int) -> dict[str, float]:
+        """ln(simulated + 1) of every training figure the run can be compared with."""
+        v = self.runner().evaluate(values, seeds=[seed])
+        return {p.obs.id: float(np.log(max(p.simulated, 0.0) + LOG_OFFSET)) for p in v.points}
+
+    def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
+        got = self.simulate_all(values, seed)
+        missing = [k for k in self.keys if k not in got]
+        if missing:
+            raise BorderlabError(f"{self.scenario}: the run gives no value for observed figures {missing[:5]}\n"
+                                 "    hint: report this as a bug")
+        return {k: got[k] for k in self.keys}
+
+    def __call__(self, parameter) -> dict[str, float]:
+        seed = int(np.random.randint(0, 2**31 - 1))   # pyabc seeds numpy's global generator
+        self.calls += 1
+        if self.progress is not None:
+            self.progress(self.calls)
+        return self.simulate({k: float(parameter[k]) for k in parameter}, seed)
+
+    def __getstate__(self):
+        return {**self.__dict__, "progress": None}
+
+
+def prior(params: list[FreeParam]):
+    """pyabc prior: uniform over each range, log-uniform for log-scale parameters."""
+    import pyabc
+
+    rvs = {}
+    for p in params:
+        if p.high <= p.low:
+            raise BorderlabError(f"{p.path}: range [{p.low:g}, {p.high:g}] is empty; nothing to infer")
+        rvs[p.path] = pyabc.RV("loguniform", p.low, p.high) if p.log else pyabc.RV("uniform", p.low, p.high - p.low)
+    return pyabc.Distribution(**rvs)
+
+
+@contextlib.contextmanager
+def sampler(workers: int, scheduler: str | None):
+    """SingleCoreSampler here, or DaskDistributedSampler on a LocalCluster / existing cluster."""
+    from pyabc.sampler import DaskDistributedSampler, SingleCoreSampler
+
+    if workers <= 1 and not scheduler:
+        yield SingleCoreSampler(check_max_eval=True)
+        return
+    from ..studies.ensemble import dask_client
+
+    with dask_client(workers, scheduler) as client:
+        yield DaskDistributedSampler(dask_client=client, batch_size=4)
+
+
+@dataclass
+class AbcResult:
+    samples: np.ndarray          # [population, params]
+    weights: np.ndarray          # normalised
+    generations: int
+    temperatures: list[float]
+    simulations: int
+    acceptance_rates: list[float]
+
+
+def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[str, float], sds: np.ndarray,
+                db: Path, *, population: int, generations: int, max_simulations: int | None, seed: int,
+                workers: int = 1, scheduler: str | None = None, min_acceptance_rate: float = 0.0) -> AbcResult:
+    """Run ABC-SMC into the SQLite database `db` (replaced); return the last generation."""
+    import pyabc
+    from pyabc.acceptor import StochasticAcceptor
+    from pyabc.distance import IndependentNormalKernel
+    from pyabc.epsilon import Temperature
+
+    for name in ("ABC", "Sampler", "Epsilon", "Acceptor", "Distance", "Population", "History", "Adaptation"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
+    np.random.seed(seed % 2**32)
+    db = Path(db)
+    db.unlink(missing_ok=True)
+    with sampler(workers, scheduler) as smp:
+        abc = pyabc.ABCSMC(model, prior(params), IndependentNormalKernel(var=np.asarray(sds) ** 2, keys=list(observed)),
+                           population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
+                           sampler=smp)
+        abc.new(f"sqlite:///{db.resolve()}", observed)
+        history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance_rate,
+                          max_total_nr_simulations=max_simulations if max_simulations else np.inf)
+    frame, w = history.get_distribution(m=0, t=history.max_t)
+    samples = frame[[p.path for p in params]].to_numpy(dtype=float)
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    temps = [float(x) for x in pops["epsilon"]]
+    rates = [float(n) for n in (population / pops["samples"]).where(pops["samples"] > 0, math.nan)]
+    return AbcResult(samples, np.asarray(w, dtype=float) / float(np.sum(w)), int(history.max_t) + 1, temps,
+                     int(history.total_nr_simulations), rates)
+
+
+def observed_stats(figures) -> tuple[dict[str, float], np.ndarray]:
+    """x_0 for pyabc (figure id → ln(observed + 1)) and the noise s.d. of each, in order."""
+    return {f.key: f.log_value for f in figures}, np.array([f.sd for f in figures])
+
