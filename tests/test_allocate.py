@@ -93,6 +93,7 @@ def test_a_rerun_resumes_without_running_again(study, two_segment_toy):
     (["--country", "AA", "--window", "2021-08-01:2021-09-05"], "outside the simulated period"),
     (["--country", "AA", "--window", "2021-09-10"], "START:END"),
     (["--country", "AA", "--runs", "2"], "at least 3 runs"),
+    (["--country", "AA", "--seen-weight", "-1"], "--seen-weight"),
 ])
 def test_bad_input_is_one_clear_error(tmp_path, args, message):
     res = runner.invoke(app, ["allocate", "toy-border", "--out", str(tmp_path / "o"), *args])

@@ -142,3 +142,22 @@ def test_arms_share_seeds_and_draws():
         assert g.overrides[-1][0] == "defenders.PL.border_guards"  # the variant's value comes last
         assert g.run_id == 1_000_000 + b.run_id
     json.dumps([s.to_json() for s in specs])  # specs stay plain data (they travel to Dask workers)
+
+
+def test_problems_in_added_and_changed_events_point_at_the_variant(tmp_path):
+    v = _write(tmp_path, """name: bad-events
+timeline:
+  - add: {type: open_crossing, date: 2021-09-03, segment: AA-1}
+  - change: aa-pushbacks-end
+    values:
+      share: 2.0
+""")
+    with pytest.raises(ScenarioError) as info:
+        load_variant(v, "toy-border")
+    assert [(p.where.split(" ")[0], "less than or equal to 1" in p.message) for p in info.value.problems] == [(f"{v}:6", True)]
+    # a reference check (after the schema passes) also lands on the variant's line
+    w = _write(tmp_path, "name: bad-ref\ntimeline:\n  - add: {type: open_crossing, date: 2021-09-03, segment: AA-9}\n",
+               "w.yaml")
+    with pytest.raises(ScenarioError) as info:
+        load_variant(w, "toy-border")
+    assert [(p.where.split(" ")[0], p.message) for p in info.value.problems] == [(f"{w}:3", "unknown segment 'AA-9'")]

@@ -175,7 +175,12 @@ def bench(
 ):
     """Benchmark: one belarus-eu-2021 run, and person-days per second on a synthetic scenario."""
     from .bench import run_benchmarks
+    from .scenario.limits import limit, over_limit
 
+    for option, name, value in (("--people", "max_people", people), ("--nodes", "max_nodes", nodes),
+                                ("--days", "max_days", days)):
+        if value > limit(name):   # refused before the minutes of work, not after them
+            raise BorderlabError(f"{option}: {over_limit(name, 'the synthetic case', value)}")
     figures = run_benchmarks(people=people, nodes=nodes, days=days, log=None if as_json else err.print)
     if as_json:
         print(json.dumps(figures))

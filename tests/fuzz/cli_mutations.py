@@ -16,7 +16,8 @@ from functools import lru_cache
 from hypothesis import strategies as st
 
 from flee_mutations import FOLDERS, SHARED_FLEE, settings_of
-from fuzz_harness import EITHER, REJECT, Case
+from flee_mutations import csv_mutations as fm_csv_mutations
+from fuzz_harness import EITHER, REJECT, RUN_BOUND_S, Case
 from scenario_mutations import base_data, get, paths_of
 
 NOT_A_NUMBER_TEXT = ["nan", ".nan", "NaN", "inf", ".inf", "-.inf", "Infinity", "true", "false", "lots", "[1, 2]",
@@ -137,3 +138,26 @@ def argument_lists(draw) -> Case:
         path = draw(st.sampled_from(["supply.routes.hub-capital.weekly_seats", "defenders.AA.reception_capacity"]))
         args, names = ["check", "toy-border", "--set", f"{path}={draw(st.sampled_from(['1e300', '1e40']))}"], (path.split('.')[-1],)
     return Case(label=" ".join(args)[:120], args=args, files=files, expect=REJECT, names=names)
+
+
+# -- end to end -----------------------------------------------------------------------------
+RUN_VALUES = ["0", "-1", "0.5", "2", "3", "100", "-0.5", "nan", ".inf", "true", "1e300"]
+
+
+@st.composite
+def run_cases(draw) -> Case:
+    """A few whole runs: toy-border with one parameter changed, or a mutated Flee folder
+    run for 3 days. A run that starts must finish and write only its --out."""
+    if draw(st.booleans()):
+        numbers = [(p, v) for p, v in toy_leaves() if _number(v)]
+        path, value = draw(st.sampled_from(numbers))
+        text = draw(st.sampled_from(RUN_VALUES))
+        expect = REJECT if text in ("nan", ".inf", "true", "1e300") else EITHER
+        return Case(label=f"run toy-border --set {path}={text} (was {value!r})",
+                    args=["run", "toy-border", "--out", "{root}/out", "-q", "--no-plots", "--set", f"{path}={text}"],
+                    expect=expect, names=("--set", path, "scenario.yaml"), writes="out", bound_s=RUN_BOUND_S)
+    case = draw(fm_csv_mutations())
+    case.args = ["flee", "run", "{root}/case", "--days", "3", "--out", "{root}/out", "-q", "--no-plots"]
+    case.label = "flee run: " + case.label
+    case.writes, case.bound_s = "out", RUN_BOUND_S
+    return case

@@ -15,6 +15,7 @@ expectation comes from the mutation alone:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from functools import lru_cache
 from pathlib import Path
@@ -91,13 +92,15 @@ def csv_mutations(draw) -> Case:
     if op == "file" or not data_rows:
         what = draw(st.sampled_from(["delete", "empty", "latin-1", "utf-16", "binary", "truncate"]))
         required = rel in REQUIRED or rel in series_files(folder)
+        if not (rel.startswith("input_csv/") or rel in series_files(folder) or rel == "source_data/data_layout.csv"):
+            return check_case(folder, f"{rel} (not read) replaced by binary", {rel: b"\x80\xff"}, EITHER)
         text = read(folder, rel).decode("utf-8-sig")
         if what == "delete":
             return check_case(folder, f"{rel} deleted", {rel: None}, REJECT if required else EITHER)
         if what == "empty":
             return check_case(folder, f"{rel} emptied", {rel: b""}, REJECT if required else EITHER)
         if what == "latin-1":
-            return check_case(folder, f"{rel} in latin-1 with an accent", {rel: ("#Tombouctou, Ségou\n" + text).encode("latin-1")},
+            return check_case(folder, f"{rel} in latin-1 with an accent", {rel: ("#Tombouctou, Ségou\n" + text).encode("latin-1", "replace")},
                               REJECT)
         if what == "utf-16":
             return check_case(folder, f"{rel} in UTF-16", {rel: text.encode("utf-16")}, REJECT)
@@ -189,11 +192,15 @@ def flee_limit_cases(draw) -> Case:
     layout = rows(folder, "source_data/data_layout.csv")
     total = next(r[1].strip() for r in layout if r and r[0].strip() == "total")
     table = rows(folder, f"source_data/{total}")
-    start = next(r[1].strip() for r in rows(folder, "input_csv/sim_period.csv") if r and r[0].strip() == "StartDate")
-    data = [i for i, r in enumerate(table) if len(r) >= 2 and any(ch.isdigit() for ch in r[0]) and r[0].strip() > start]
-    for i in data:
+    period = {r[0].strip(): r[1].strip() for r in rows(folder, "input_csv/sim_period.csv") if len(r) >= 2}
+    start = dt.date.fromisoformat(period["StartDate"])
+    end = str(start + dt.timedelta(days=int(period["Length"]) - 1))
+    inside = [i for i, r in enumerate(table) if len(r) >= 2 and str(start) < r[0].strip() <= end]
+    if len(inside) < 2:
+        return check_case(folder, "unchanged", {}, EITHER)
+    for i in inside[len(inside) // 2:]:   # a jump in mid-period: new agents, not a day-0 level
         table[i][1] = str(999_000_000)
-    return check_case(folder, "UNHCR total 999,000,000 on every row after the start (more agents than the people limit)",
+    return check_case(folder, "UNHCR total 999,000,000 from mid-period (more agents than the people limit)",
                       {f"source_data/{total}": write_rows(table)}, REJECT)
 
 
@@ -241,8 +248,10 @@ def settings_mutations(draw) -> Case:
         elif op == "recursive":
             text, label = text.replace(marker, "&r [1, *r]"), f"recursive alias at {where}"
         else:
-            tag, why = draw(st.sampled_from(TAGGED))
+            tag, why, always = draw(st.sampled_from(TAGGED))
             text, label = text.replace(marker, tag), f"{why} at {where}"
+            if not (always or isinstance(value, (int, float))):
+                return check_case(folder, label, {"simsetting.yml": text.encode()}, EITHER)
         return check_case(folder, label, {"simsetting.yml": text.encode()}, REJECT)
     else:
         text = settings_of(folder)

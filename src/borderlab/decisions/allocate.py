@@ -10,8 +10,9 @@ Steps (all runs share seeds: run i of every arm uses derive_seed(base_seed, i)):
    saw in the 30 days before the window (in the scenario runs); `search`, an Optuna TPE
    search over shares given as many runs as the game consumed (the `scenario` runs);
 4. run every arm with the same seeds in the full simulation (adaptive orchestrator
-   included) and report unseen crossings, deaths and guard fatigue over the window, each
-   arm's mean with its interval and its paired difference to the scenario's own allocation.
+   included) and report crossings (the game's objective), unseen crossings, deaths and guard
+   fatigue over the window: each arm's mean with its interval and its paired difference to
+   the scenario's own allocation, and a finding that says where the game wins or loses.
 
 A fixed allocation applies for the whole period (the schema has one allocation per
 defender); outcomes count only the window.
@@ -36,7 +37,7 @@ from ..studies.plan import open_source
 from ..reporting.outdir import check_output, study_folder
 from ..studies.store import write_atomic, write_table_atomic
 from .allocation_search import search_allocation, weights_override
-from .arm_runs import Arm, arm_specs, daily_means, execute, shared_cluster, window_totals
+from .arm_runs import CROSSED, Arm, arm_specs, daily_means, execute, shared_cluster, window_totals
 from .game import solve
 from .intervals import mean_interval
 from .outcomes import parse_window
@@ -46,7 +47,6 @@ from .payoffs import static_payoffs, with_run_estimates
 PLAN_FILE = "plan.json"
 STUDY = "allocate"
 PRESSURE_DAYS = 30
-CROSSED = ("new_undetected", "new_unstopped", "new_released")  # every way across the line
 # (name, metric, how) — how: "sum" over the window, "max"/"mean" of a daily ratio
 OUTCOMES = (("crossings", CROSSED, "sum"), ("unseen_crossings", "new_undetected", "sum"),
             ("deaths", "new_deaths", "sum"), ("peak_fatigue", "guard_fatigue", "max"),
@@ -62,8 +62,10 @@ def check_country(loaded, country: str) -> None:
                                      f"choose one of {', '.join(codes)}")])
 
 
-def check_counts(runs: int, guards: float | None, search_budget: int | None) -> None:
+def check_counts(runs: int, guards: float | None, search_budget: int | None, seen_weight: float = 1.0) -> None:
     problems = []
+    if not (np.isfinite(seen_weight) and seen_weight >= 0):
+        problems.append(Problem("--seen-weight", f"{seen_weight}: must be a number ≥ 0", "1 counts every crossing alike"))
     if runs < 3:
         problems.append(Problem("--runs", f"{runs}: paired intervals need at least 3 runs per arm", "e.g. --runs 20"))
     if guards is not None and not (np.isfinite(guards) and guards >= 0):
@@ -130,7 +132,7 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
     """Solve, check in simulation, write OUT/{allocation,comparison}.{csv,parquet}, plots, manifest.json."""
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
-    check_counts(runs, guards, search_budget)
+    check_counts(runs, guards, search_budget, seen_weight)
     base = load_scenario(scenario, [])
     check_country(base, country)
     a, b = parse_window(window, base.scenario.start, base.scenario.end)
@@ -156,8 +158,10 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
             say(f"scenario arm: {runs} runs")
             own_specs = ctx.run_arm(Arm("scenario"))
             own = ctx.totals("scenario", own_specs)
-            daily = daily_means(ctx.folder("scenario"), own_specs, a, b, ["new_groups", "new_attempts_all", "guards_per_km"])
-            per_seg = lambda m: np.array([daily.get((m, s), np.zeros((b - a).days + 1)) for s in static.segments])  # noqa: E731
+            daily = daily_means(ctx.folder("scenario"), own_specs, a, b,
+                                ["new_groups", "new_attempts_all", "guards_per_km"])
+            per_seg = lambda m: np.array([daily.get((m, s), np.zeros((b - a).days + 1))  # noqa: E731
+                                          for s in static.segments])
             payoffs = with_run_estimates(static, per_seg("new_groups"), per_seg("new_attempts_all"),
                                          (per_seg("guards_per_km") * static.length_km[:, None]).sum(axis=0))
             solution = solve(payoffs.game(seen_weight=seen_weight))
@@ -169,7 +173,8 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
             search = search_allocation(ctx, search_budget or runs, seed=base_seed)
             shares["search"] = search["shares"]
             shares = {k: normalise(v, static.length_km) for k, v in shares.items()}
-            arms = {"scenario": Arm("scenario"), "uniform": Arm("uniform", ((f"defenders.{country}.allocation.rule", "uniform"),))}
+            arms = {"scenario": Arm("scenario"),
+                    "uniform": Arm("uniform", ((f"defenders.{country}.allocation.rule", "uniform"),))}
             for name in ("pressure", "game", "search"):
                 arms[name] = Arm(name, weights_override(country, static.segments, shares[name]))
             results = {"scenario": own}
@@ -186,17 +191,19 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
         write_atomic(out / "comparison.csv", csv_text(comparison))
         write_table_atomic(out / "allocation.parquet", pa.Table.from_pylist(allocation))
         write_atomic(out / "allocation.csv", csv_text(allocation))
-        outputs = {"allocation": "allocation.csv", "comparison": "comparison.csv", "runs": "arms/ARM/runs/run-*.parquet",
-                   "search": "search/"}
+        outputs = {"allocation": "allocation.csv", "comparison": "comparison.csv",
+                   "runs": "arms/ARM/runs/run-*.parquet", "search": "search/"}
         if plots:
             from .allocate_plot import plot_allocation
             outputs["plot"] = str(plot_allocation(out, ctx, shares, comparison).relative_to(out))
         manifest = {"borderlab_version": __version__, **settings, "scenario_sha256": source.loaded.sha256,
                     "arms": {n: [list(p) for p in arm.overrides] for n, arm in arms.items()},
                     "seeds": "run i of every arm uses derive_seed(base_seed, i) (borderlab.studies.sampling)",
-                    "game": {"method": "strong Stackelberg equilibrium by multiple LPs (Conitzer & Sandholm 2006), utilities piecewise linear in guards per segment (SOS2 MILPs), SciPy HiGHS",
+                    "game": {"method": "strong Stackelberg equilibrium by multiple LPs (Conitzer & Sandholm 2006); utilities "
+                                       "piecewise linear in each segment's share of the force (SOS2 MILPs); SciPy HiGHS",
                              "target": static.segments[solution.target], "defender_utility": solution.defender_utility,
-                             "attacker_utility": solution.attacker_utility, "mean_effective_guards_on_duty": float(payoffs.force.mean()),
+                             "attacker_utility": solution.attacker_utility,
+                             "mean_effective_guards_on_duty": float(payoffs.force.mean()),
                              "programs_feasible": solution.programs_feasible},
                     "pressure_baseline": pressure_note, "search": {k: v for k, v in search.items() if k != "shares"},
                     "intervals": "arm means: 90 % percentile bootstrap over runs (decisions/intervals.py); differences to the "

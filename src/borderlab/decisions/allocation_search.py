@@ -18,7 +18,7 @@ import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from .arm_runs import Arm, arm_specs, execute, window_totals
+from .arm_runs import CROSSED, Arm, arm_specs, execute, window_totals
 
 STUDY_NAME = "borderlab-allocation-search"
 LOW_WEIGHT = 0.05
@@ -52,8 +52,6 @@ def open_journal_study(path: Path, name: str, **create) -> optuna.Study:
 
 def search_allocation(ctx, budget: int, seed: int = 0) -> dict:
     """Best shares found with `budget` runs: trials of min(2, budget) runs each."""
-    from .allocate import CROSSED
-
     folder = Path(ctx.out) / "search"
     per_trial = min(2, budget)
     n_trials = max(1, budget // per_trial)

@@ -25,6 +25,8 @@ from ..studies.runspec import RunSpec
 from ..studies.sampling import derive_seed
 from ..studies.store import run_path, sql_text
 
+CROSSED = ("new_undetected", "new_unstopped", "new_released")  # every way across the line: unseen, seen, released
+
 
 @dataclass(frozen=True)
 class Arm:

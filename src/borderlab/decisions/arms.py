@@ -98,6 +98,10 @@ def _pairs(texts: list[str]) -> tuple[tuple[str, str], ...]:
 def arm_specs(plan: EnsemblePlan, arms: list[Arm]) -> list[RunSpec]:
     """Every arm's run specs: pair i of each arm has plan run i's seed and draw. Ordered pair
     by pair (pair 0 of every arm, then pair 1 …), so an interrupted study holds whole pairs."""
+    if any(a.first for a in arms) and any(p == "events" for s in plan.specs for p, _ in s.overrides):
+        raise BorderlabError("a variant edits the timeline, and so does a branch of the base scenario: the branch's "
+                             "event list would replace the variant's\n    hint: run with --no-branches, or compare "
+                             "within one branch by giving its variant's changes to the arms")
     texts = [(_pairs(a.first), _pairs(a.last)) for a in arms]
     return [RunSpec(run_id=k * ARM_STRIDE + s.run_id, seed=s.seed, source=s.source, kind=s.kind,
                     overrides=first + s.overrides + last, fingerprint=s.fingerprint)

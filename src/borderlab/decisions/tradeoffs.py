@@ -33,7 +33,7 @@ from ..studies.store import write_atomic, write_table_atomic
 from .allocate import csv_text
 from .outcomes import parse_window
 from .allocation_search import open_journal_study, trial_folder
-from .arm_runs import Arm, arm_specs, execute, shared_cluster, window_totals
+from .arm_runs import CROSSED, Arm, arm_specs, execute, shared_cluster, window_totals
 from .intervals import mean_interval
 
 STUDY_FILE = "study.journal"
@@ -41,7 +41,7 @@ STUDY_NAME = "borderlab-tradeoffs"
 STUDY_KIND = "tradeoffs"
 # objective name → (metrics summed, how): "sum" over the window, "max" of a daily value
 OBJECTIVES = {
-    "crossings": (("new_undetected", "new_unstopped", "new_released"), "sum"),
+    "crossings": (CROSSED, "sum"),
     "unseen_crossings": (("new_undetected",), "sum"),
     "attempts": (("new_attempts",), "sum"),
     "detentions": (("new_detentions",), "sum"),

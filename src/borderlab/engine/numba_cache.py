@@ -27,25 +27,35 @@ _state: dict[str, object] = {"fallback": None}   # None: not needed yet; a path;
 def cached_njit(**options):
     """`numba.njit(cache=True, **options)` that falls back instead of failing to import."""
     def decorate(fn):
-        while _state["fallback"] is not False:
+        if _state["fallback"] is not False:
             try:
                 return nb.njit(cache=True, **options)(fn)
             except RuntimeError as exc:
                 if "cannot cache" not in str(exc):
                     raise
-                if _state["fallback"] is not None:   # even the private folder did not work
-                    _state["fallback"] = False
-                    log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
-                    break
-                folder = private_cache_folder()
-                _state["fallback"] = folder or False
-                if folder:
-                    config.CACHE_DIR = str(folder)
-                    log.warning(f"notice: the numba cache beside borderlab is not writable; caching in {folder}")
-                else:
-                    log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
+            if _state["fallback"] is None:
+                dispatcher = _cache_in_private_folder(fn, options)
+                if dispatcher is not None:
+                    return dispatcher
+            _state["fallback"] = False
+            log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
         return nb.njit(**options)(fn)
     return decorate
+
+
+def _cache_in_private_folder(fn, options):
+    folder = private_cache_folder()
+    if folder is None:
+        return None
+    before, config.CACHE_DIR = config.CACHE_DIR, str(folder)
+    try:
+        dispatcher = nb.njit(cache=True, **options)(fn)
+    except RuntimeError:
+        config.CACHE_DIR = before
+        return None
+    _state["fallback"] = folder
+    log.warning(f"notice: the numba cache beside borderlab is not writable; caching in {folder}")
+    return dispatcher
 
 
 def private_cache_folder() -> Path | None:

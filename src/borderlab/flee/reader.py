@@ -168,6 +168,18 @@ def _bounded_int(text: str, low: int, high: int, what: str, at: str, problems: l
     return x
 
 
+def _row_model(model, at: str, problems: list[Problem], **fields):
+    """`model(**fields)` for one CSV row, or None with a problem at the row: the schema's
+    own bounds (finite, within the limits) apply to values the column checks let through."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e["loc"])
+            problems.append(Problem(at, f"{field}: {e['msg'].removeprefix('Value error, ')}", "fix the value on this row"))
+        return None
+
+
 def parse_date(text: str) -> dt.date | None:
     try:
         return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
@@ -238,9 +250,14 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
         if not name:
             problems.append(Problem(at, "empty location name", "every row needs a name in the first column"))
             continue
+        loc = _row_model(Location, at, problems, name=name, region=row[1].strip(), country=row[2].strip(), latitude=lat,
+                         longitude=lon, type=CANONICAL[kind], conflict_date=conflict_date, population=population,
+                         attributes=attributes)
+        if loc is None:
+            unsure.add(name)
+            continue
         where[("locations", len(out))] = at
-        out.append(Location(name=name, region=row[1].strip(), country=row[2].strip(), latitude=lat, longitude=lon,
-                            type=CANONICAL[kind], conflict_date=conflict_date, population=population, attributes=attributes))
+        out.append(loc)
     if not out and rows is not None and not any(p.where.startswith(str(path)) for p in problems):
         problems.append(Problem(str(path), "no locations", "list one location per line"))
     return out
@@ -283,8 +300,11 @@ def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]
         if not name1 or not name2:
             problems.append(Problem(at, "empty location name in a route", "write both end points"))
             continue
-        where[("routes", len(out))] = at
-        out.append(Route(name1=name1, name2=name2, distance=distance, forced_redirection=forced, attributes=attributes))
+        route = _row_model(Route, at, problems, name1=name1, name2=name2, distance=distance, forced_redirection=forced,
+                           attributes=attributes)
+        if route is not None:
+            where[("routes", len(out))] = at
+            out.append(route)
     if not out and not any(p.where.startswith(str(path)) for p in problems):
         problems.append(Problem(str(path), "no routes: nobody could move", "list one link per line: name1,name2,distance"))
     return out
@@ -313,8 +333,10 @@ def read_closures(path: Path, problems: list[Problem], where: dict) -> list[Clos
             problems.append(Problem(at, f"closure_start and closure_end must be whole day numbers, got {row[3]!r}, {row[4]!r}",
                                     "days count from the start date; −1 means never"))
             continue
-        where[("closures", len(out))] = at
-        out.append(Closure(type=kind, name1=row[1].strip(), name2=row[2].strip(), start=start, end=end))
+        closure = _row_model(Closure, at, problems, type=kind, name1=row[1].strip(), name2=row[2].strip(), start=start, end=end)
+        if closure is not None:
+            where[("closures", len(out))] = at
+            out.append(closure)
     return out
 
 

@@ -25,7 +25,6 @@ import datetime as dt
 import glob
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 from ..errors import InputFileError
-from .atomic import atomic_folder, write_text_atomic
+from .atomic import atomic_folder, remove_path, write_text_atomic
 
 MARKER = ".borderlab.json"
 LOCK_WAIT_S = 120.0   # a folder replacement waits this long for another writer of the same target
@@ -121,7 +120,8 @@ def _refuse_dangerous(out: Path) -> None:
     (or a folder above it)."""
     target = out.resolve()
     cwd = Path.cwd().resolve()
-    if target == Path(target.anchor) or target == Path.home().resolve() or target == cwd or target in cwd.parents:
+    home = Path(os.path.expanduser("~")).resolve()
+    if target == Path(target.anchor) or target == home or target == cwd or target in cwd.parents:
         raise InputFileError(f"{out}: is the root, home or working folder (or above it); --force never deletes it\n"
                              "    hint: choose a new --out folder")
 
@@ -220,10 +220,7 @@ def remove_leftovers(out: Path) -> int:
     removed = 0
     for p in out.parent.glob(f".{glob.escape(out.name)}.*"):
         if p.name.startswith((f".{out.name}.partial-", f".{out.name}.old-")):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
+            remove_path(p)
             removed += 1
     return removed
 
@@ -241,10 +238,7 @@ def prepare_study_folder(out: Path, kind: str, force: bool = False) -> Path:
     The caller holds `output_lock(out)`."""
     out = Path(out)
     if check_output(out, kind, force) == "forced":
-        if out.is_dir() and not out.is_symlink():
-            shutil.rmtree(out)
-        else:
-            out.unlink()
+        remove_path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / MARKER).is_file():
         write_marker(out, kind)

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import difflib
 import functools
+import typing
 from pathlib import Path
 
 from typing import Annotated
@@ -79,10 +80,23 @@ def timeline_ids(rows: list[dict]) -> dict[str, dict]:
     return out
 
 
+def _holds_models(tp) -> bool:
+    """Whether a field of this type can hold schema objects (so a `basis` may lie below)."""
+    args = typing.get_args(tp)
+    if not args:
+        return isinstance(tp, type) and issubclass(tp, BaseModel)
+    return any(_holds_models(a) for a in args)
+
+
+@functools.lru_cache(maxsize=None)
+def _fields_to_walk(cls) -> tuple[str, ...]:
+    return tuple(n for n, f in cls.model_fields.items() if n == "basis" or _holds_models(f.annotation))
+
+
 def _bases(obj, path=()):
     """(field path, basis) for every `basis` anywhere in a validated scenario."""
     if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
+        for name in _fields_to_walk(type(obj)):
             v = getattr(obj, name)
             if name == "basis" and isinstance(v, Basis):
                 yield path + ("basis",), v

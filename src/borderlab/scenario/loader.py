@@ -218,7 +218,7 @@ def _translate(exc: ValidationError, data, lines: LineMap, root: type[BaseModel]
             hint = "use letters, digits, '-' and '_' only (country codes: 2-3 capital letters)"
         elif kind == "value_error":
             msg = msg.removeprefix("Value error, ")
-            hint = "fix the value"
+            hint = "lower the value, or raise the limit as the message says" if "BORDERLAB_LIMIT_" in msg else "fix the value"
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             hint = "fix the value"
         problems.append(Problem(lines.locate(path), msg, hint))

@@ -29,7 +29,7 @@ class Scenario(Strict):
     description: str = ""
     start: dt.date
     end: dt.date
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=2**63 - 1)  # what the random streams take
     countries: list[Country] = Field(min_length=1)
     nodes: list[Node] = Field(min_length=1)
     edges: list[Edge] = Field(min_length=1)

@@ -1,0 +1,99 @@
+"""Benchmark (not a test): the nightly-size fuzz run of issue 10, reporting counts.
+
+Draws `--scale` times as many cases as CI from every suite of tests/fuzz/fuzz_corpus.py, with
+a fresh random seed (or `--seed`), runs each in-process exactly as the CI suite does, and
+reports per suite and in total: cases, clean errors, accepted (valid or harmless
+mutations), tracebacks, hangs, errors that do not name the input, wrong acceptances
+(exit 0 for an input the mutation made invalid) and wrong refusals. Unlike CI it does not
+stop at the first failure: every failing case is listed with its command line.
+
+    .venv/bin/python benchmarks/fuzz_nightly.py                       # 10× CI (~12,000 cases)
+    .venv/bin/python benchmarks/fuzz_nightly.py --scale 1 --seed 0    # CI-sized, reproducible
+    .venv/bin/python benchmarks/fuzz_nightly.py --suite "Flee limits" --json counts.json
+
+Exit code 1 if any case failed, so a scheduled job can alert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+FUZZ = Path(__file__).resolve().parents[1] / "tests" / "fuzz"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=10.0, help="examples per suite = scale × the CI count (default 10)")
+    ap.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random, printed)")
+    ap.add_argument("--suite", action="append", default=None, help="run only this suite (repeatable)")
+    ap.add_argument("--json", type=Path, default=None, help="write the counts and failures here")
+    ap.add_argument("--show", type=int, default=20, help="failures printed per suite (default 20)")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(FUZZ))
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+
+    import flee_mutations as fm
+    from fuzz_corpus import NEEDS_FLEE, SUITES
+    from fuzz_harness import run_case
+
+    chosen = args.suite or list(SUITES)
+    unknown = [s for s in chosen if s not in SUITES]
+    if unknown:
+        ap.error(f"unknown suite(s) {unknown}; choose from {list(SUITES)}")
+    run_seed = args.seed if args.seed is not None else random.randrange(2**32)
+    print(f"fuzz_nightly: seed {run_seed}, scale {args.scale:g}, load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    report: dict = {"seed": run_seed, "scale": args.scale, "suites": {}, "failures": []}
+    total: Counter = Counter()
+    t_all = time.perf_counter()
+    for name in chosen:
+        if name in NEEDS_FLEE and not fm.available():
+            print(f"{name}: skipped (shared Flee folders not present)")
+            continue
+        strategy, ci_examples = SUITES[name]
+        counts: Counter = Counter()
+        failures: list[dict] = []
+
+        @seed(run_seed)
+        @settings(max_examples=max(1, int(ci_examples * args.scale)), deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @given(case=strategy())
+        def one(case):
+            outcome, problem = run_case(case)
+            counts["cases"] += 1
+            counts[outcome.kind] += 1
+            counts["slowest_s"] = max(counts["slowest_s"], outcome.seconds)
+            if problem is not None:
+                counts["failed"] += 1
+                failures.append({"suite": name, "problem": problem, "label": case.label,
+                                 "args": case.args, "expect": case.expect, "exit": outcome.exit_code,
+                                 "output": outcome.output[-1500:]})
+
+        t = time.perf_counter()
+        one()
+        secs = time.perf_counter() - t
+        slowest = counts.pop("slowest_s", 0)
+        print(f"{name}: {dict(counts)} in {secs:.1f} s (slowest case {slowest:.2f} s)", flush=True)
+        for f in failures[: args.show]:
+            print(f"  FAILED {f['problem']}: {f['label']}\n    borderlab {' '.join(f['args'])[:300]}\n    "
+                  + f["output"].strip().replace("\n", "\n    ")[:1200])
+        total.update(counts)
+        report["suites"][name] = {**counts, "seconds": round(secs, 1)}
+        report["failures"] += failures
+    report["total"] = {**total, "seconds": round(time.perf_counter() - t_all, 1)}
+    print("total: " + ", ".join(f"{k} {v}" for k, v in report["total"].items()))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 1 if total["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
