@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--suite", action="append", default=None, help="run only this suite (repeatable)")
     ap.add_argument("--json", type=Path, default=None, help="write the counts and failures here")
     ap.add_argument("--show", type=int, default=20, help="failures printed per suite (default 20)")
+    ap.add_argument("--bound", type=float, default=None, help="seconds after which a case counts as a hang (default: the harness's)")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(FUZZ))
@@ -42,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import flee_mutations as fm
     from fuzz_corpus import NEEDS_FLEE, SUITES
+    import fuzz_harness
     from fuzz_harness import run_case
+
+    if args.bound is not None:
+        fuzz_harness.BOUND_CAP_S = args.bound
 
     chosen = args.suite or list(SUITES)
     unknown = [s for s in chosen if s not in SUITES]

@@ -150,8 +150,8 @@ troops:                                 # a mapping: `value` before the first po
 
 In the list form the value before the first point is **0**; use the mapping form to give
 another starting value. Values step (no interpolation): each point holds until the next
-one. For schedules bounded to [0, 1] (shares, open/closed flags), `true`/`false` are read
-as 1/0. Events (below) edit the same daily arrays after the schedules are compiled.
+one. `true`/`false` are not numbers: they are refused wherever a number is expected, except
+in the one on/off flag, a crossing point's `open` (read as 1/0). Events (below) edit the same daily arrays after the schedules are compiled.
 
 ## Overriding values from the command line: `--set`
 
@@ -175,9 +175,15 @@ borderlab check toy-border --set 'orchestrator.tactics.0.group_size={min: 5, max
   refused; give a mapping (`--set 'path={value: 0.5}'`) to replace the whole parameter.
   For a schedule written as a mapping this is the value *before the first point*; a
   schedule written as a number or a list is replaced by what you give.
-- A field left out of the file can be set if its parent section is in the file; a missing
-  intermediate section is an error. The default terrain and barrier tables count as present
-  (`--set barriers.wall.hold=0.9`). `borderlab check SCENARIO --show` prints every
+- A field or section left out of the file can be set: a missing section starts from its
+  defaults (`--set transit.speeds_km_per_day.walk=30` keeps the other speeds), and the
+  default terrain and barrier tables count as present (`--set barriers.wall.hold=0.9`). A
+  name the schema does not know is refused with the nearest field and the fields allowed
+  there.
+- Every bad `--set` is listed, each naming itself: no path (`--set =5`), an empty part of
+  the path (`...=7`, `a..b=1`), an unknown field, a list item that does not exist, a field
+  inside a plain value; a wrong value (`--set defenders.PL.detection_k=abc`) is reported
+  as `--set defenders.PL.detection_k=abc (defenders[0].detection_k): expected a number`. `borderlab check SCENARIO --show` prints every
   numeric path with its value (`path@date` lines are schedule points, shown for reading;
   address them as `…points.N.value`).
 - The overrides applied are recorded in the run's `manifest.json`.
@@ -198,11 +204,14 @@ error: 3 problems found:
     hint: did you mean 'detection_k'? allowed here: abscond_share, aid_access, …
 ```
 
-Checks run in three stages, each reporting all of its problems at once: YAML syntax
-(malformed YAML, duplicate keys) and `--set` paths; then the schema (types, ranges,
-unknown and missing keys); then cross-references (unknown names, unreachable nodes),
-for example `my/scenario.yaml:108 (events[0].country): unknown defender 'AB'` with
-`hint: use one of: AA`. Fix one stage and the next one reports.
+Checks run in four stages, each reporting all of its problems at once: YAML syntax
+(malformed YAML, duplicate keys, the [limits](#limits) on size, nesting and aliases; merge
+keys `<<: *anchor` are allowed) and `--set` paths; then the schema (types, finite numbers,
+ranges and limits, unknown and missing keys, empty required lists); then cross-references
+(unknown names, unreachable nodes), for example `my/scenario.yaml:108 (events[0].country):
+unknown defender 'AB'` with `hint: use one of: AA`; then what a run needs (the expected
+people and memory within the limits, the `observed:` and temperature files readable). Fix
+one stage and the next one reports. A file that is not UTF-8 is named with its line.
 """
 
 # Descriptions for fields the schema leaves undescribed (the schema's own description wins

@@ -129,7 +129,19 @@ def test_an_ensemble_is_not_replaced_by_a_run_unless_forced(tmp_path):
     assert invoke("run", TOY, "--out", ens, "--no-plots", "-q", "--force").exit_code == 0
     assert output_kind(ens) == "run" and not (ens / "runs").exists()
     assert set(json.loads((ens / "manifest.json").read_text())["outputs"]) <= set(snapshot(ens))
+    # a study forced onto a folder of another kind starts afresh there
+    assert invoke("ensemble", TOY, "--runs", 2, "-w", 1, "--out", run_dir, "--no-plots", "-q", "--force").exit_code == 0
+    assert output_kind(run_dir) == "ensemble" and not (run_dir / "daily.csv").exists()
+    assert json.loads((run_dir / "manifest.json").read_text())["runs"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["E", "R"]
+
+
+def test_a_path_with_brackets_is_printed_as_it_is(tmp_path):
+    odd = tmp_path / "[bold]mine"
+    odd.mkdir()
+    (odd / "f").write_text("keep")
+    result = invoke("run", TOY, "--out", odd, "--no-plots", "-q")
+    assert result.exit_code == 2 and f"{odd}: exists and was not written by borderlab" in result.output.replace("\n", "")
 
 
 def test_output_kinds_and_states(tmp_path):
@@ -181,6 +193,30 @@ def test_a_killed_writer_leaves_only_hidden_leftovers_and_the_next_writer_clears
             raise RuntimeError("crash while writing")
     assert (target / "a.txt").read_text() == "first"          # the old folder is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]   # the dead writer's partial is gone too
+
+
+KILLED_MID_WRITE = """
+import os, signal, sys
+from borderlab.reporting.outdir import replace_folder
+with replace_folder(sys.argv[1], "run") as tmp:
+    (tmp / "daily.csv").write_text("half of a new run")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_in_the_middle_of_writing_leaves_the_old_folder_whole(tmp_path):
+    target = tmp_path / "R"
+    with replace_folder(target, "run") as tmp:
+        (tmp / "daily.csv").write_text("the old run")
+    proc = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(target)], timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert (target / "daily.csv").read_text() == "the old run" and output_kind(target) == "run"
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name != "R")
+    assert len(hidden) == 2 and hidden[0] == ".R.lock" and hidden[1].startswith(".R.partial-")
+    with replace_folder(target, "run", wait_s=5) as tmp:      # the dead writer's lock is free
+        (tmp / "daily.csv").write_text("the new run")
+    assert (target / "daily.csv").read_text() == "the new run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["R"]
 
 
 def test_one_file_outputs_replace_only_their_own_files(tmp_path, flee_folder):

@@ -54,6 +54,18 @@ def test_piecewise_linear_utilities():
     assert sol.attacker_utility == pytest.approx(3 / 11)
 
 
+def test_non_convex_utilities_need_the_integer_program():
+    # target 0: U = 1, 0.9, 0 at r = 0, 0.5, 1 (concave: its chord from 0 to 1 lies below it,
+    # which the LP relaxation would exploit, value 1/3). Exactly: equalise on the second
+    # piece, 1.8 − 1.8 r0 = 0.5 (1 − r1) with r1 = 1 − r0 → r0 = 18/23, value 9/23
+    game = Game(resources=(np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0])),
+                attacker=(np.array([1.0, 0.9, 0.0]), np.array([0.5, 0.0])),
+                defender=(-np.array([1.0, 0.9, 0.0]), -np.array([0.5, 0.0])), budget=1.0)
+    sol = solve(game)
+    np.testing.assert_allclose(sol.resources, [18 / 23, 5 / 23], atol=1e-7)
+    assert sol.attacker_utility == pytest.approx(9 / 23)
+
+
 def test_bad_games_are_refused():
     with pytest.raises(BorderlabError, match="budget"):
         solve(zero_sum([1.0, 2.0], -1.0))

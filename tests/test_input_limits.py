@@ -71,9 +71,11 @@ def test_true_and_false_are_not_numbers(tmp_path, old, new, field):
     assert "not true/false" in out or "expected a number, got 'true'" in out or "expected a number, got 'false'" in out
 
 
-def test_true_still_sets_a_true_false_field():
-    sc = load_scenario("toy-border", ["orchestrator.trained_groups.enabled=true"]).scenario
+def test_true_still_sets_a_true_false_field_and_the_open_flag():
+    sc = load_scenario("toy-border", ["orchestrator.trained_groups.enabled=true",
+                                      "segments.AA-1.crossing_point={name: gate, open: false}"]).scenario
     assert sc.orchestrator.trained_groups.enabled is True
+    assert sc.segments[0].crossing_point.open.value == 0.0
 
 
 @pytest.mark.parametrize("override,field,limit_text", [
@@ -251,3 +253,8 @@ def test_reachability(tmp_path, old, new, message):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert message in str(info.value)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_refused_not_read_forever():
+    assert "/dev/zero: not a regular file" in user_error("check", "/dev/zero")

@@ -133,7 +133,8 @@ def calibrated(tmp_path_factory) -> Path:
                                  "--population", "12", "--generations", "2", "--forecast-runs", "4",
                                  "--observed", str(folder / "observed.csv"), "--out", str(out), "--no-plots"])
     assert result.exit_code == 0, result.output
-    assert "90 % interval" in result.output and "parameter uncertainty is" in result.output
+    text = " ".join(result.output.split())
+    assert "90 % interval" in text and "parameter uncertainty is" in text
     return out
 
 

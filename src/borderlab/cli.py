@@ -34,14 +34,12 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except BorderlabError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except OSError as exc:
-            from rich.markup import escape
+        except (BorderlabError, OSError) as exc:
+            from rich.markup import escape   # a path may hold [brackets]: print it as it is
 
             from .os_errors import describe_os_error
-            err.print(f"[bold red]error:[/] {escape(describe_os_error(exc))}", highlight=False, soft_wrap=True)
+            text = str(exc) if isinstance(exc, BorderlabError) else describe_os_error(exc)
+            err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     return wrapper
 

@@ -22,12 +22,16 @@ def read_text_checked(path: Path) -> str:
     """The text of a UTF-8 input file (a leading byte-order mark dropped), refusing one over
     the size limit or not UTF-8 with the file, line and a hint."""
     path = Path(path)
+    most = int(limit("max_yaml_bytes"))
     try:
-        size = path.stat().st_size
-        if size > limit("max_yaml_bytes"):
+        if path.exists() and not path.is_file():  # a device or pipe could be endless or block
+            raise InputFileError(f"{path}: not a regular file\n    hint: point at a text file")
+        with path.open("rb") as fh:
+            raw = fh.read(most + 1)  # never more than the limit, whatever stat says
+        if len(raw) > most:
+            size = max(path.stat().st_size, len(raw))
             raise ScenarioError([Problem(str(path), over_limit("max_yaml_bytes", "the file", size),
                                          "is this the right file? split it, or raise the limit if it is genuine")])
-        raw = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:

@@ -48,4 +48,6 @@ def _suite(name: str):
 
 # one test per suite: test_scenario_fields_toy_border, test_flee_csv_files, test_set_values, …
 for _name in SUITES:
-    globals()["test_" + re.sub(r"\W+", "_", _name).strip("_").lower()] = _suite(_name)
+    _test = _suite(_name)
+    _test.__name__ = _test.__qualname__ = "test_" + re.sub(r"\W+", "_", _name).strip("_").lower()
+    globals()[_test.__name__] = _test

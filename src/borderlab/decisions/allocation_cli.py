@@ -53,7 +53,7 @@ def allocate(
     table = Table(title=f"allocate {country}: {result['window'][0]} … {result['window'][1]}, {runs} paired runs per arm",
                   box=None, header_style="bold underline")
     for col in ("arm", "outcome", "mean [90 %]", "vs scenario [90 %]", "runs lower"):
-        table.add_column(col, justify="left" if col in ("arm", "outcome") else "right")
+        table.add_column(col, justify="left" if col in ("arm", "outcome") else "right", no_wrap=True)
     for r in result["comparison"]:
         if r["outcome"] == "mean_fatigue":
             continue
@@ -98,7 +98,7 @@ def tradeoffs(
                   header_style="bold underline")
     labels = result["objectives"]
     for col in ["trial"] + [p for p, *_ in result["levers"]] + labels:
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", no_wrap=True)
     for r in result["front"]:
         levers = [f"{r[p]:.4g}" if isinstance(r[p], float) else str(r[p]) for p, *_ in result["levers"]]
         objs = [f"{r[o]:,.3g} [{r[o + ' low']:,.3g}, {r[o + ' high']:,.3g}]" for o in labels]

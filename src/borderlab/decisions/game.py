@@ -17,8 +17,9 @@ to", EC '06): for every target j, one program finds the commitment that maximise
 subject to j being an attacker best response, U_a(i) ≤ U_a(j) for all i; the best feasible
 program is the equilibrium. The piecewise-linear utilities are written with SOS2 weights
 (w_ik ≥ 0, Σ_k w_ik = 1, at most two adjacent non-zero, enforced with one binary per piece),
-so each program is a small MILP; with one piece per target it is the plain LP of the
-coverage form. Solved with SciPy's HiGHS (`scipy.optimize.milp`).
+so each program is a small MILP; its LP relaxation is solved first and kept when its weights
+already satisfy SOS2 (then it is optimal). With one piece per target it is the plain LP of
+the coverage form. Solved with SciPy's HiGHS (`scipy.optimize.milp`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def check_game(game: Game) -> None:
         raise BorderlabError(f"security game: budget {game.budget} must be a finite number ≥ 0")
 
 
+def _sos2(w: np.ndarray, tol: float = 1e-9) -> bool:
+    """At most two non-zero weights, and next to each other."""
+    nz = np.flatnonzero(w > tol)
+    return nz.size <= 1 or (nz.size == 2 and nz[1] - nz[0] == 1)
+
+
 def value_at(grid: np.ndarray, values: np.ndarray, r: float) -> float:
     return float(np.interp(r, grid, values))
 
@@ -100,13 +107,13 @@ def solve(game: Game) -> Solution:
     for g in grids:
         w_at.append(nv + np.arange(g.size))
         nv += g.size
+    nw = nv
     for g in grids:
         z_at.append(nv + np.arange(g.size - 1))
         nv += g.size - 1
     integrality = np.zeros(nv)
     for z in z_at:
         integrality[z] = 1
-    base_rows, lo, hi = [], [], []
 
     def row(entries):
         r = np.zeros(nv)
@@ -114,25 +121,31 @@ def solve(game: Game) -> Solution:
             r[idx] += val
         return r
 
+    w_rows, w_lo, w_hi = [], [], []  # rows on the weights only
+    z_rows, z_lo, z_hi = [], [], []  # SOS2 rows that need the binaries
     for i in range(n):
         w, z = w_at[i], z_at[i]
-        base_rows.append(row([(w, 1.0)])); lo.append(1.0); hi.append(1.0)  # noqa: E702
-        base_rows.append(row([(z, 1.0)])); lo.append(1.0); hi.append(1.0)  # noqa: E702
+        w_rows.append(row([(w, 1.0)])); w_lo.append(1.0); w_hi.append(1.0)  # noqa: E702
+        z_rows.append(row([(z, 1.0)])); z_lo.append(1.0); z_hi.append(1.0)  # noqa: E702
         for k in range(w.size):  # SOS2: w_ik ≤ z_i,k-1 + z_ik
             near = [z[p] for p in (k - 1, k) if 0 <= p < z.size]
-            base_rows.append(row([(w[k], 1.0)] + [(p, -1.0) for p in near])); lo.append(-np.inf); hi.append(0.0)  # noqa: E702
-    base_rows.append(row([(w_at[i], grids[i]) for i in range(n)])); lo.append(-np.inf); hi.append(game.budget)  # noqa: E702
+            z_rows.append(row([(w[k], 1.0)] + [(p, -1.0) for p in near])); z_lo.append(-np.inf); z_hi.append(0.0)  # noqa: E702
+    w_rows.append(row([(w_at[i], grids[i]) for i in range(n)])); w_lo.append(-np.inf); w_hi.append(game.budget)  # noqa: E702
     best = None
     feasible = 0
     for j in range(n):
-        rows = list(base_rows)
-        lo_j, hi_j = list(lo), list(hi)
+        rows, lo_j, hi_j = list(w_rows), list(w_lo), list(w_hi)
         for i in range(n):
             if i != j:  # U_a(i) − U_a(j) ≤ 0
                 rows.append(row([(w_at[i], att[i]), (w_at[j], -att[j])])); lo_j.append(-np.inf); hi_j.append(0.0)  # noqa: E702
         c = row([(w_at[j], -dfd[j])])
-        res = milp(c, constraints=LinearConstraint(np.vstack(rows), lo_j, hi_j), integrality=integrality,
-                   bounds=Bounds(np.zeros(nv), np.ones(nv)))
+        # the LP without binaries first: a relaxation, so where its weights already satisfy
+        # SOS2 (as they do for convex utilities) it is the program's optimum
+        res = milp(c[:nw], constraints=LinearConstraint(np.vstack(rows)[:, :nw], lo_j, hi_j),
+                   bounds=Bounds(np.zeros(nw), np.ones(nw)))
+        if res.status == 0 and res.x is not None and not all(_sos2(res.x[w]) for w in w_at):
+            res = milp(c, constraints=LinearConstraint(np.vstack(rows + z_rows), lo_j + z_lo, hi_j + z_hi),
+                       integrality=integrality, bounds=Bounds(np.zeros(nv), np.ones(nv)))
         if res.status != 0 or res.x is None:
             continue
         feasible += 1

@@ -118,4 +118,6 @@ def _yaml_problem(err: dict, data, lines) -> Problem:
         hint = "write dates as YYYY-MM-DD"
     elif kind in ("float_parsing", "int_parsing", "int_from_float", "float_type", "int_type"):
         msg = f"expected a number, got {err.get('input')!r}"
+    elif kind == "less_than_equal":
+        hint = "days, counts, distances and other numbers are bounded: docs/guarantees.md lists the limits and how to raise them"
     return Problem(lines.locate(tuple(path)), msg, hint)

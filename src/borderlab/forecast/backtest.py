@@ -176,7 +176,9 @@ def _one_origin(scenario, origin, nxt, horizon, weeks, last, out, settings, requ
             return OriginResult(origin, saved["summary"], saved["figures"], saved["weekly"])
     t0 = time.perf_counter()
     sc = load_scenario(scenario).scenario
-    end = min(max(origin + dt.timedelta(days=horizon + LATE_DAYS), origin + dt.timedelta(days=7 * weeks)), sc.end)
+    # far enough for the scored figures and for every weekly case up to the last figure
+    end = min(max(origin + dt.timedelta(days=horizon + LATE_DAYS), min(last, origin + dt.timedelta(days=7 * weeks)),
+                  min(last, (nxt or last) + dt.timedelta(days=7 * weeks))), sc.end)
     flows = weekly_keys(defenders(sc))
     keys = {(o.model[0], o.model[1]) for o in select_outcomes(observations)} | set(flows)
     fc = forecast_from(scenario, origin, end, folder, settings, keys=keys, workers=workers, scheduler=scheduler)

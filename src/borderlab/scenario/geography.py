@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .basis import Basis
-from .params import NonNeg, Positive, Prob, Schedule, ScheduleNonNeg, ScheduleProb, Strict
+from .params import NonNeg, Positive, Prob, Schedule, ScheduleFlag, ScheduleNonNeg, ScheduleProb, Strict
 
 NodeType = Literal[
     "origin", "air_hub", "capital", "staging", "border_zone", "interior", "destination"
@@ -109,7 +109,7 @@ class CrossingPoint(Strict):
     """An official crossing point on a segment: a gap in the barrier while open."""
 
     name: str
-    open: ScheduleProb = Field(default_factory=lambda: Schedule(value=1.0), description="1 open, 0 closed, by date.")
+    open: ScheduleFlag = Field(default_factory=lambda: Schedule(value=1.0), description="1 (or true) open, 0 (or false) closed, by date.")
     gap: Prob = Field(0.5, description="While open, the barrier's hold on this segment is reduced by this share.")
     closed_hold: Prob = Field(0.9, description="While closed, gates and reinforcement hold at least this share.")
     intake_per_day: NonNeg = Field(0.0, description="Asylum claims accepted at the checkpoint per day while open.")

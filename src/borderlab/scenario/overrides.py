@@ -146,5 +146,8 @@ def _default_table(data: dict, at: tuple, key: str) -> dict:
 
     model = _model_at(at, data)
     info = model.model_fields.get(key) if model is not None else None
-    default = info.get_default(call_default_factory=True) if info is not None else None
+    try:
+        default = info.get_default(call_default_factory=True) if info is not None else None
+    except TypeError:  # a factory that needs the validated data: start empty
+        default = None
     return copy.deepcopy(default) if isinstance(default, dict) else {}

@@ -159,3 +159,11 @@ def _schedule_bounded(lo: float | None = None, hi: float | None = None):
 
 ScheduleNonNeg = Annotated[Schedule, BeforeValidator(_as_schedule), AfterValidator(_schedule_bounded(0.0))]
 ScheduleProb = Annotated[Schedule, BeforeValidator(_as_schedule), AfterValidator(_schedule_bounded(0.0, 1.0))]
+
+
+def _as_flag_schedule(v):
+    """A genuine on/off flag (a crossing point open or closed): true/false read as 1/0."""
+    return _as_schedule(float(v) if isinstance(v, bool) else v)
+
+
+ScheduleFlag = Annotated[Schedule, BeforeValidator(_as_flag_schedule), AfterValidator(_schedule_bounded(0.0, 1.0))]

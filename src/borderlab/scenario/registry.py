@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from .yamlfile import safe_load
+
 SCENARIO_ROOT = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -19,7 +21,7 @@ def describe_builtins() -> list[tuple[str, str, Path]]:
     for name in builtin_names():
         path = SCENARIO_ROOT / name / "scenario.yaml"
         try:
-            desc = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("description", "")
+            desc = (safe_load(path.read_text(encoding="utf-8")) or {}).get("description", "")  # the one bounded loader
         except yaml.YAMLError:
             desc = "(unreadable)"
         out.append((name, " ".join(str(desc).split())[:100], path))
