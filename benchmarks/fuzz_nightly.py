@@ -1,7 +1,8 @@
 """Benchmark (not a test): the nightly-size fuzz run of issue 10, reporting counts.
 
 Draws `--scale` times as many cases as CI from every suite of tests/fuzz/fuzz_corpus.py, with
-a fresh random seed (or `--seed`), runs each in-process exactly as the CI suite does, and
+a fresh random seed (or `--seed`), runs each case in-process exactly as the CI suite does
+(one child process per suite, so an input that kills the interpreter counts as a crash), and
 reports per suite and in total: cases, clean errors, accepted (valid or harmless
 mutations), tracebacks, hangs, errors that do not name the input, wrong acceptances
 (exit 0 for an input the mutation made invalid) and wrong refusals. Unlike CI it does not
@@ -36,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the counts and failures here")
     ap.add_argument("--show", type=int, default=20, help="failures printed per suite (default 20)")
     ap.add_argument("--bound", type=float, default=None, help="seconds after which a case counts as a hang (default: the harness's)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the suites in this process (default: one child process per suite, so a crash is counted)")
     args = ap.parse_args(argv)
+    if not args.in_process:
+        return run_in_children(args)
 
     sys.path.insert(0, str(FUZZ))
     from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -93,6 +98,45 @@ def main(argv: list[str] | None = None) -> int:
         total.update(counts)
         report["suites"][name] = {**counts, "seconds": round(secs, 1)}
         report["failures"] += failures
+    report["total"] = {**total, "seconds": round(time.perf_counter() - t_all, 1)}
+    print("total: " + ", ".join(f"{k} {v}" for k, v in report["total"].items()))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 1 if total["failed"] else 0
+
+
+def run_in_children(args) -> int:
+    """Each suite in its own process: an input that kills the interpreter (a C stack
+    overflow, the out-of-memory killer) is counted as a crash instead of ending the run."""
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(FUZZ))
+    from fuzz_corpus import SUITES
+
+    run_seed = args.seed if args.seed is not None else random.randrange(2**32)
+    report: dict = {"seed": run_seed, "scale": args.scale, "suites": {}, "failures": []}
+    total: Counter = Counter()
+    t_all = time.perf_counter()
+    for name in args.suite or list(SUITES):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "suite.json"
+            cmd = [sys.executable, __file__, "--in-process", "--suite", name, "--scale", str(args.scale), "--seed",
+                   str(run_seed), "--show", str(args.show), "--json", str(out)]
+            if args.bound is not None:
+                cmd += ["--bound", str(args.bound)]
+            rc = subprocess.run(cmd).returncode
+            if rc in (0, 1) and out.exists():
+                child = json.loads(out.read_text())
+                counts = child["suites"].get(name, {})
+                report["failures"] += child["failures"]
+            else:
+                how = f"signal {-rc}" if rc < 0 else f"exit code {rc}"
+                print(f"{name}: the process died ({how}): counted as a crash", flush=True)
+                counts = {"crashed": 1, "failed": 1}
+                report["failures"].append({"suite": name, "problem": f"process died ({how})"})
+        report["suites"][name] = counts
+        total.update({k: v for k, v in counts.items() if k != "seconds"})
     report["total"] = {**total, "seconds": round(time.perf_counter() - t_all, 1)}
     print("total: " + ", ".join(f"{k} {v}" for k, v in report["total"].items()))
     if args.json:

@@ -3,7 +3,8 @@
 Runs R replicates of `borderlab.forecast.sbc` (truth drawn from the prior → one toy run →
 observation noise → ABC-SMC posterior) and reports how often the 90 % posterior intervals
 hold the truth; target 85–95 %. Each finished replicate is appended to a JSON-lines file,
-so an interrupted check resumes where it stopped.
+so an interrupted check resumes where it stopped (and replicates are seeded by their index,
+so a replicate computed twice gives the same result).
 
     .venv/bin/python benchmarks/sbc_check.py --replicates 50 --processes 2 \
         --out benchmarks/results/sbc_check.json
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--generations", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--first", type=int, default=0, help="start at this replicate (split a check over several commands)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/sbc_check.json"))
     args = ap.parse_args(argv)
     log = args.out.with_suffix(".jsonl")
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             row = json.loads(line)
             if row.get("settings") == settings:
                 done[row["index"]] = row
-    todo = [i for i in range(args.replicates) if i not in done]
+    todo = [i for i in range(args.first, args.replicates) if i not in done]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.processes) as pool, log.open("a") as fh:
         futures = [pool.submit(one, i, args.seed, args.population, args.generations) for i in todo]

@@ -108,3 +108,17 @@ def test_a_folder_of_another_kind_is_refused(tmp_path):
     (tmp_path / "o" / "notes.txt").write_text("mine")
     with pytest.raises(BorderlabError, match="not written by borderlab"):
         allocate("toy-border", "AA", tmp_path / "o", runs=3)
+
+
+def test_stopping_runs_at_the_window_end_changes_nothing_before_it(two_segment_toy):
+    # allocate and tradeoffs run with end=<window end>; every day up to it must be as in a full run
+    import datetime as dt
+
+    from borderlab.studies.runspec import RunSpec, execute
+
+    full = execute(RunSpec(0, 3, str(two_segment_toy))).to_pandas()
+    cut = execute(RunSpec(0, 3, str(two_segment_toy), overrides=(("end", "2021-09-12"),))).to_pandas()
+    full = full[full.date <= dt.date(2021, 9, 12)]
+    both = full.merge(cut, on=["date", "scope", "metric"], suffixes=("_full", "_cut"))
+    assert len(both) == len(full) == len(cut)
+    assert (both.value_full == both.value_cut).all()

@@ -58,6 +58,7 @@ def case(tmp_path_factory):
     (["--origins", "2021-09-14", "--horizon", "0"], "at least 1 day"),
     (["--origins", "2021-09-14", "--horizon", "60"], "runs past the scenario's end"),
     (["--origins", "2021-09-14", "--runs", "0"], "--runs"),
+    (["--origins", "2021-09-14", "--method", "mcmc"], "--method"),
 ])
 def test_bad_requests_exit_2(case, tmp_path, args, needle):
     result = runner.invoke(app, ["backtest", str(case), "--out", str(tmp_path / "bt"), *args])

@@ -70,7 +70,7 @@ def test_interval_coverage_with_a_known_difference():
     for k in range(reps):
         ref = rng.normal(100.0, 20.0, n)
         var = ref + 5.0 + rng.normal(0.0, 4.0, n)
-        p = paired_difference(ref, var, seed=k)
+        p = paired_difference(ref, var, seed=k, resamples=999)
         hit_diff += p.diff.low <= 5.0 <= p.diff.high
         hit_rel += p.rel.low <= 0.05 <= p.rel.high
     assert 0.84 <= hit_diff / reps <= 0.96

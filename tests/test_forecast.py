@@ -112,3 +112,15 @@ def test_forecast_refuses_a_posterior_fitted_after_as_of(case, forecast_dir, tmp
                                  "--posterior", str(forecast_dir / "posterior"), "--no-plots"])
     assert result.exit_code == 2, result.output
     assert "after --as-of 2021-09-14" in result.output
+
+
+def test_optuna_fallback_is_labelled_and_fits_only_known_figures(case, tmp_path):
+    out = tmp_path / "fc"
+    result = runner.invoke(app, ["forecast", str(case), "--as-of", "2021-09-14", "--weeks", "1", "--out", str(out),
+                                 "--method", "optuna", "--trials", "6", "--runs", "3", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    desc = json.loads((out / "posterior" / "posterior.json").read_text())
+    assert desc["method"].startswith("optuna-top-trials (fallback") and desc["until"] == "2021-09-14"
+    assert desc["result"]["kept_trials"] == 5          # at least five of the six trials are kept
+    fit = json.loads((out / "posterior" / "optuna" / "fit_report.json").read_text())
+    assert fit["observations"]["training_figures"] == 2 * 14   # 1–14 Sep, two daily series

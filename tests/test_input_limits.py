@@ -258,3 +258,11 @@ def test_reachability(tmp_path, old, new, message):
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 def test_a_device_is_refused_not_read_forever():
     assert "/dev/zero: not a regular file" in user_error("check", "/dev/zero")
+
+
+def test_integers_beyond_any_float_are_refused_cleanly():
+    huge = "9" * 400
+    out = user_error("check", "toy-border", "--set", f"initial_population.0.count={huge}",
+                     "--set", f"defenders.AA.detection_k={huge}")
+    assert "count is a 400-digit number people, above the limit of 50,000,000 people" in out
+    assert "(defenders[0].detection_k.value): expected a number" in out

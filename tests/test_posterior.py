@@ -26,7 +26,7 @@ from borderlab.forecast.sbc import FREE, TOY_END, coverage, run_replicate, synth
 from conftest import BELARUS_PATH
 
 runner = CliRunner()
-POPULATION, GENERATIONS = 20, 2
+POPULATION, GENERATIONS = 12, 2
 
 
 # -- the observation noise model ------------------------------------------------------------------
@@ -117,7 +117,8 @@ def _rows_of(post_folder: Path):
 # -- the CLI ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory) -> Path:
-    """`calibrate --method abc` on the toy, fitted to synthetic observations written as a CSV."""
+    """`calibrate --method abc` on the toy, fitted to synthetic observations written as a CSV
+    (the first week's; the second week is the forecast)."""
     folder = tmp_path_factory.mktemp("abc")
     scenario = write_toy(folder)
     rows = synthetic_observations(scenario, {"supply.migrant_share": 0.6, "defenders.AA.detection_k": 0.08},
@@ -129,7 +130,7 @@ def calibrated(tmp_path_factory) -> Path:
         for o in rows:
             w.writerow([o.id, o.country, o.metric, o.start, o.end, o.value, o.role, o.source_date, o.notes, *o.mapping])
     out = folder / "cal"
-    result = runner.invoke(app, ["calibrate", str(scenario), "--until", str(TOY_END), "--method", "abc",
+    result = runner.invoke(app, ["calibrate", str(scenario), "--until", "2021-09-07", "--method", "abc",
                                  "--population", "12", "--generations", "2", "--forecast-runs", "4",
                                  "--observed", str(folder / "observed.csv"), "--out", str(out), "--no-plots"])
     assert result.exit_code == 0, result.output

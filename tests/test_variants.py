@@ -46,6 +46,8 @@ timeline:
     moved = events[2]
     assert moved.share == 0.5 and moved.until == dt.date(2021, 9, 14)  # until shifted by the same 2 days
     assert events[0].share == 0.25
+    raw = variant.apply(parse_scenario("toy-border").data)  # the same edits on raw YAML data, unvalidated
+    assert [(e.get("id"), e["date"]) for e in raw["events"]] == [(e.id, e.date) for e in events]
 
 
 def test_remove_and_set_match_plain_overrides(tmp_path):

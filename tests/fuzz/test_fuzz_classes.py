@@ -51,6 +51,7 @@ SCENARIO_CLASSES = [
     scenario("segments: []", toy_with("segments:\n  - id: AA-1\n    country: AA\n    zone: zone\n"
                                       "    interior: inland\n    length_km: 10\n    terrain: open\n", "segments: []\n")),
     scenario("latin-1 scenario file", ("# Grüße\n" + sm.base_text(TOY)).encode("latin-1", "replace")),
+    scenario("latin-1 scenario file (run)", ("# Grüße\n" + sm.base_text(TOY)).encode("latin-1", "replace"), command="run"),
     scenario("UTF-16 scenario file", sm.base_text(TOY).encode("utf-16")),
     scenario("observed file missing", toy_with("seed: 1", "seed: 1\nobserved: inputs/nowhere.csv")),
     scenario("observed file binary", toy_with("seed: 1", "seed: 1\nobserved: obs.csv"), files={"obs.csv": b"\x80\xff\x00\x01"}),

@@ -53,7 +53,8 @@ def spread(values: np.ndarray, level: float = LEVEL) -> Interval:
     return Interval(float(v.mean()), float(np.quantile(v, a)), float(np.quantile(v, 1 - a)))
 
 
-def _interval(stat, data: tuple[np.ndarray, ...], estimate: float, seed: int, level: float) -> tuple[Interval, str]:
+def _interval(stat, data: tuple[np.ndarray, ...], estimate: float, seed: int, level: float,
+              resamples: int = N_RESAMPLES) -> tuple[Interval, str]:
     if not np.isfinite(estimate):
         return Interval(estimate, np.nan, np.nan), "none"
     for method in ("BCa", "percentile"):
@@ -61,7 +62,7 @@ def _interval(stat, data: tuple[np.ndarray, ...], estimate: float, seed: int, le
             warnings.simplefilter("ignore")
             try:
                 res = stats.bootstrap(data, stat, paired=True, vectorized=True, confidence_level=level,
-                                      n_resamples=N_RESAMPLES, method=method, rng=np.random.default_rng(seed))
+                                      n_resamples=resamples, method=method, rng=np.random.default_rng(seed))
             except (ValueError, FloatingPointError, ZeroDivisionError):
                 continue
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
@@ -71,7 +72,7 @@ def _interval(stat, data: tuple[np.ndarray, ...], estimate: float, seed: int, le
 
 
 def paired_difference(reference: np.ndarray, variant: np.ndarray, *, level: float = LEVEL,
-                      seed: int = 0) -> PairedDifference:
+                      seed: int = 0, resamples: int = N_RESAMPLES) -> PairedDifference:
     """The paired difference variant − reference with bootstrap intervals (see module doc)."""
     r = np.asarray(reference, float)
     v = np.asarray(variant, float)
@@ -86,14 +87,15 @@ def paired_difference(reference: np.ndarray, variant: np.ndarray, *, level: floa
         rel = Interval(rel_est, rel_est, rel_est) if np.all(r == r[0]) or d[0] == 0 else None
         diff, method = Interval(mean_d, mean_d, mean_d), "exact (every paired difference equal)"
         if rel is None:
-            rel, _ = _interval(_rel_stat, (r, v), rel_est, seed, level)
+            rel, _ = _interval(_rel_stat, (r, v), rel_est, seed, level, resamples)
     elif n < 3:
         diff = Interval(mean_d, np.nan, np.nan)
         rel = Interval(rel_est, np.nan, np.nan)
         method = "none (fewer than 3 pairs)"
     else:
-        diff, m1 = _interval(lambda x, y, axis=-1: np.mean(y - x, axis=axis), (r, v), mean_d, seed, level)
-        rel, m2 = _interval(_rel_stat, (r, v), rel_est, seed + 1, level) if mean_r != 0 else (Interval(np.nan, np.nan, np.nan), m1)
+        diff, m1 = _interval(lambda x, y, axis=-1: np.mean(y - x, axis=axis), (r, v), mean_d, seed, level, resamples)
+        rel = _interval(_rel_stat, (r, v), rel_est, seed + 1, level, resamples)[0] if mean_r != 0 \
+            else Interval(np.nan, np.nan, np.nan)
         method = METHOD if m1 == "BCa" else f"{m1} bootstrap over paired runs, {level:.0%}"
     return PairedDifference(n, diff, rel, float(np.mean(d < 0)), float(np.mean(d > 0)), float(np.mean(d == 0)), method)
 

@@ -231,8 +231,11 @@ def _write_summary(results: list[OriginResult], request: dict, out: Path, weeks:
 def markdown(summary: dict) -> list[str]:
     req, overall = summary["request"], summary["overall"]
     lines = [f"# Backtest of {req['scenario']}", "",
-             f"Horizon {req['horizon_days']} days; posterior of {req['runs']} draws (ABC-SMC population "
-             f"{req['population']}, ≤ {req['generations']} generations, ≤ {req['max_simulations']} simulations per origin).",
+             f"Horizon {req['horizon_days']} days; {req['runs']} runs per origin drawn from "
+             + (f"the best trials of an Optuna calibration ({req['trials']} trials per origin; FALLBACK, not a "
+                "calibrated posterior)." if req.get("method") == "optuna" else
+                f"the ABC-SMC posterior (population {req['population']}, ≤ {req['generations']} generations, "
+                f"≤ {req['max_simulations']} simulations per origin)."),
              "", "| origin | figures | in 50 % band | in 90 % band | log CRPS | median \\|Q\\| monthly attempts | simulations | seconds |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for s in summary["origins"]:

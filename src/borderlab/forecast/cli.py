@@ -12,19 +12,29 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _settings(runs: int, population: int, generations: int, max_simulations: int, seed: int, params):
+def _settings(runs: int, population: int, generations: int, max_simulations: int, seed: int, params,
+              method: str = "abc", trials: int = 60):
     from ..errors import Problem, ScenarioError
     from .origin import FitSettings
+
+    if method not in METHODS:
+        raise ScenarioError([Problem("--method", f"{method!r} is not one of {', '.join(METHODS)}",
+                                     "abc: the ABC-SMC posterior; optuna: the fallback (best Optuna trials)")])
 
     problems = [Problem(name, f"{value} is below {low}", hint) for name, value, low, hint in (
         ("--runs", runs, 1, "give the number of posterior runs, e.g. 40"),
         ("--population", population, 2, "give ABC-SMC particles per generation, e.g. 60"),
         ("--generations", generations, 1, "give e.g. 4"),
-        ("--max-simulations", max_simulations, 0, "0 means no limit; e.g. 600")) if value < low]
+        ("--max-simulations", max_simulations, 0, "0 means no limit; e.g. 600"),
+        ("--trials", trials, 1, "give Optuna trials per origin, e.g. 60")) if value < low]
     if problems:
         raise ScenarioError(problems)
     return FitSettings(runs=runs, population=population, generations=generations,
-                       max_simulations=max_simulations or None, seed=seed, params=tuple(params) if params else None)
+                       max_simulations=max_simulations or None, seed=seed, params=tuple(params) if params else None,
+                       method=method, trials=trials)
+
+
+METHODS = ("abc", "optuna")
 
 
 RUNS = typer.Option(40, "--runs", help="Posterior draws, one run each: the forecast ensemble.")
@@ -37,6 +47,8 @@ WORKERS = typer.Option(1, "--workers", min=1, help="Processes (a Dask LocalClust
 SCHEDULER = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:port) instead of local processes.")
 PLOTS = typer.Option(True, "--plots/--no-plots", help="Write PNG figures.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress lines or summary.")
+METHOD = typer.Option("abc", "--method", help="abc: ABC-SMC posterior at each origin; optuna: FALLBACK, the best 20 % of an Optuna calibration's trials with equal weights (not a calibrated posterior; docs/backtests.md).")
+TRIALS = typer.Option(60, "--trials", help="Optuna trials per fit (--method optuna).")
 
 
 def backtest(
@@ -46,15 +58,15 @@ def backtest(
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for the backtest; rerun with the same folder to resume."),
     weeks: int = typer.Option(6, "--weeks", help="Horizon of the weekly early-warning comparison with the baselines."),
     runs: int = RUNS, population: int = POPULATION, generations: int = GENERATIONS, max_simulations: int = MAX_SIMS,
-    seed: int = SEED, only: Optional[list[str]] = ONLY, workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER,
-    plots: bool = PLOTS, quiet: bool = QUIET,
+    seed: int = SEED, only: Optional[list[str]] = ONLY, method: str = METHOD, trials: int = TRIALS,
+    workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER, plots: bool = PLOTS, quiet: bool = QUIET,
 ):
     """Rolling-origin backtest: at each origin fit the posterior on earlier figures only,
     forecast the horizon, and score it against the figures that follow (CRPS, coverage,
     |log ratio| of monthly attempts; weekly skill against statistical baselines)."""
     from .backtest import backtest as run_backtest, parse_origins
 
-    settings = _settings(runs, population, generations, max_simulations, seed, only)
+    settings = _settings(runs, population, generations, max_simulations, seed, only, method, trials)
     summary = run_backtest(scenario, parse_origins(origins), horizon, out_dir, settings=settings, weeks=weeks,
                            workers=workers, scheduler=scheduler, plots=plots, log=None if quiet else err.print)
     if quiet:
@@ -72,15 +84,15 @@ def forecast(
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for the forecast; rerun with the same folder to resume."),
     posterior: Optional[Path] = typer.Option(None, "--posterior", help="Reuse this posterior (a `calibrate --method abc` folder) fitted on or before --as-of, instead of fitting one."),
     runs: int = RUNS, population: int = POPULATION, generations: int = GENERATIONS, max_simulations: int = MAX_SIMS,
-    seed: int = SEED, only: Optional[list[str]] = ONLY, workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER,
-    plots: bool = PLOTS, quiet: bool = QUIET,
+    seed: int = SEED, only: Optional[list[str]] = ONLY, method: str = METHOD, trials: int = TRIALS,
+    workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER, plots: bool = PLOTS, quiet: bool = QUIET,
 ):
     """Early warning: weekly attempts, turn-backs and people in the zone per country for the
     next weeks, with posterior bands, next to statistical baselines."""
     from ..analysis.validate_cli import parse_date
     from .early_warning import early_warning, markdown
 
-    settings = _settings(runs, population, generations, max_simulations, seed, only)
+    settings = _settings(runs, population, generations, max_simulations, seed, only, method, trials)
     result = early_warning(scenario, parse_date(as_of, "--as-of"), weeks, out_dir, settings=settings,
                            posterior_dir=posterior, workers=workers, scheduler=scheduler, plots=plots,
                            log=None if quiet else err.print)

@@ -29,6 +29,8 @@ class FitSettings:
     max_simulations: int | None = 600  # per origin; the fit stops early (wider posterior) past it
     seed: int = 0
     params: tuple[str, ...] | None = None   # globs of the free parameters to fit (None: all)
+    method: str = "abc"               # "abc": ABC-SMC posterior; "optuna": best Optuna trials (fallback)
+    trials: int = 60                  # Optuna trials per origin (method "optuna")
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -52,6 +54,11 @@ def forecast_from(scenario: str, origin: dt.date, end: dt.date, folder: Path, se
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if posterior is None and settings.method == "optuna":
+        from .optuna_fallback import fit_top_trials
+
+        posterior = fit_top_trials(scenario, origin, folder / POSTERIOR_DIR, trials=settings.trials, seed=settings.seed,
+                                   params=list(settings.params) if settings.params else None)
     if posterior is None:
         posterior = fit_posterior(scenario, origin, folder / POSTERIOR_DIR,
                                   params=list(settings.params) if settings.params else None,

@@ -191,7 +191,9 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
     `observations`: None (the scenario's `observed:` file), a CSV path, or Observation rows.
     `discrepancy`: model-error σ on the ln(x + 1) scale added to every figure's noise.
     `max_simulations` / `min_acceptance_rate` stop early (the last temperature is then > 1
-    and the posterior wider than exact; posterior.json says so). `progress(simulations)`.
+    and the posterior wider than exact; posterior.json says so); a generation that would need
+    more than `max_simulations` on its own is abandoned and the previous one kept.
+    `progress(simulations)`.
     """
     if population < 2:
         raise ScenarioError([Problem("--population", f"{population} is below 2", "give e.g. 100 particles")])
@@ -232,6 +234,10 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
                              "    hint: choose a later --until, or check the observations file")
     x0, sds = observed_stats(figures)
     model.keys = list(x0)
+    if max_simulations and not min_acceptance_rate:
+        # pyabc checks the budget only between generations: cap each one at the whole budget,
+        # so a generation at a temperature the data make hopeless ends instead of running on
+        min_acceptance_rate = population / max_simulations
     out.mkdir(parents=True, exist_ok=True)
     result = run_abc_smc(model, free, x0, sds, out / DB_FILE, population=population, generations=generations,
                          max_simulations=max_simulations, seed=seed, workers=workers, scheduler=scheduler,

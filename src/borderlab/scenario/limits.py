@@ -87,4 +87,6 @@ def over_limit(name: str, what: str, got: float) -> str:
 
 def _shown(x: float) -> str:
     """12,345 for whole numbers a reader can take in at a glance, 3.9e+11 beyond."""
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e10 else f"{x:.3g}"
+    if isinstance(x, int) and abs(x) >= 10**300:  # beyond float: say how many digits
+        return f"a {len(str(abs(x)))}-digit number"
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e10 else f"{float(x):.3g}"

@@ -36,9 +36,9 @@ def safe_load(text: str):
 
 
 def compose_and_load(text: str, walk=None):
-    """Parse once: the node tree (with line marks) and the data constructed from it.
+    """The node tree (with line marks) and the data constructed from it.
 
-    The event stream is first checked against the size, depth and alias limits, so a
+    The event stream is first checked (one extra pass of libyaml's parser, ~20% of the load) against the size, depth and alias limits, so a
     hostile file is refused before anything recursive or expanding touches it. `walk(root)`,
     if given, sees the node tree before construction (when merge keys are still visible)."""
     check_resource_limits(text)
