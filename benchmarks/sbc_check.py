@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--first", type=int, default=0, help="start at this replicate (split a check over several commands)")
+    ap.add_argument("--report-only", action="store_true", help="summarise the finished replicates; run none")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/sbc_check.json"))
     args = ap.parse_args(argv)
     log = args.out.with_suffix(".jsonl")
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             row = json.loads(line)
             if row.get("settings") == settings:
                 done[row["index"]] = row
-    todo = [i for i in range(args.first, args.replicates) if i not in done]
+    todo = [] if args.report_only else [i for i in range(args.first, args.replicates) if i not in done]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.processes) as pool, log.open("a") as fh:
         futures = [pool.submit(one, i, args.seed, args.population, args.generations) for i in todo]

@@ -81,9 +81,10 @@ def test_arms_share_seeds_so_an_identical_arm_differs_by_exactly_zero(study):
 
 def test_a_rerun_resumes_without_running_again(study, two_segment_toy):
     out, result = study
-    files = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("run-*.parquet")}
+    assert len([p for p in files if p.parent.parent.parent == out / "arms"]) == 5 * 3  # every arm's runs
     again = allocate(str(two_segment_toy), "AA", out, runs=3, window="2021-09-08:2021-09-21")
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")} == files
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("run-*.parquet")} == files
     assert again["comparison"] == result["comparison"]
 
 

@@ -1,7 +1,9 @@
 """`borderlab allocate`: where should a defender put its guards? Solve a Stackelberg
 security game for the segments' shares, then check the answer in the full simulation.
 
-Steps (all runs share seeds: run i of every arm uses derive_seed(base_seed, i)):
+Steps (all runs share seeds: run i of every arm uses derive_seed(base_seed, i); the arms
+run on the one arm runner, arms.py: each arm in OUT/arms/ARM, each search trial in
+OUT/search/trials/NNNNN, so a rerun reuses every finished run):
 
 1. run the scenario as written (`scenario` arm) over the period up to the window's end;
 2. estimate each segment's payoffs (payoffs.py) from the compiled arrays and those runs,
@@ -33,19 +35,20 @@ import pyarrow as pa
 from .. import __version__
 from ..errors import Problem, ScenarioError
 from ..scenario.loader import load_scenario
-from ..studies.plan import open_source
 from ..reporting.outdir import check_output, study_folder
+from ..scenario.loader import ParsedScenario, parse_scenario
+from ..studies.plan import EnsemblePlan, Source, plan_ensemble
 from ..studies.store import write_atomic, write_table_atomic
 from .allocation_search import search_allocation, weights_override
-from .arm_runs import CROSSED, Arm, arm_specs, daily_means, execute, shared_cluster, window_totals
+from .arms import ArmsResult, make_arm, open_until, run_planned, shared_cluster
 from .game import solve
-from .intervals import mean_interval
-from .outcomes import parse_window
-from .paired_stats import paired_difference
+from .outcomes import CROSSED, parse_window
+from .paired_stats import mean_interval, paired_difference
 from .payoffs import static_payoffs, with_run_estimates
 
 PLAN_FILE = "plan.json"
 STUDY = "allocate"
+ARMS_STUDY = "allocate-arms"  # the kind of each OUT/arms/ARM and OUT/search/trials/NNNNN
 PRESSURE_DAYS = 30
 # (name, metric, how) — how: "sum" over the window, "max"/"mean" of a daily ratio
 OUTCOMES = (("crossings", CROSSED, "sum"), ("unseen_crossings", "new_undetected", "sum"),
@@ -84,7 +87,8 @@ def normalise(w: np.ndarray, length: np.ndarray) -> np.ndarray:
 # -- the study --------------------------------------------------------------------------
 @dataclass
 class Context:
-    source: object
+    source: Source
+    parsed: ParsedScenario
     country: str
     window: tuple[dt.date, dt.date]
     runs: int
@@ -94,17 +98,21 @@ class Context:
     segments: list[str]
     length: np.ndarray
 
-    def folder(self, arm: str) -> Path:
-        return self.out / "arms" / arm
+    def plan(self, runs: int) -> EnsemblePlan:
+        """`runs` pairs: seeds derive_seed(seed, i); the scenario as written (no branches, no draws)."""
+        return plan_ensemble(self.source, runs, seed=self.seed, branches=False)
 
-    def run_arm(self, arm: Arm) -> list:
-        specs = arm_specs(self.source, arm, self.runs, self.seed)
-        execute(specs, self.folder(arm.name), self.source, self.scheduler)
-        return specs
+    def run(self, name: str, texts: list[str], plan: EnsemblePlan | None = None, folder: Path | None = None) -> ArmsResult:
+        """Run one arm (the base changed by `--set` texts) with common random numbers (arms.py),
+        in OUT/arms/NAME by default: an arm's own folder, so running arms one by one as the
+        study finds them never discards another arm's finished runs."""
+        arm = make_arm(name, texts, self.source, self.parsed)
+        return run_planned(plan or self.plan(self.runs), [arm], folder or self.out / "arms" / name, study=ARMS_STUDY,
+                           scheduler=self.scheduler)
 
-    def totals(self, arm: str, specs, start=None, end=None):
-        return window_totals(self.folder(arm), specs, start or self.window[0], end or self.window[1],
-                             sorted({m for _, ms, _ in OUTCOMES for m in _names(ms)} | set(SEGMENT_METRICS)))
+    def totals(self, result: ArmsResult, arm: str, start=None, end=None):
+        return result.window_totals(start or self.window[0], end or self.window[1],
+                                    {m for _, ms, _ in OUTCOMES for m in _names(ms)} | set(SEGMENT_METRICS))[arm]
 
     def segment_matrix(self, tot, key: str) -> np.ndarray:
         """[segment, run] array of one totals key."""
@@ -139,15 +147,15 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
     out = Path(out)
     check_output(out, STUDY, force)  # refused before any work
     with study_folder(out, STUDY, force):
-        overrides = [f"end={b.isoformat()}"]  # nothing after the window can matter
-        if guards is not None:
-            overrides.append(f"defenders.{country}.border_guards={{value: {float(guards):.6g}}}")
-        source = open_source(scenario, overrides)
+        overrides = [] if guards is None else [f"defenders.{country}.border_guards={{value: {float(guards):.6g}}}"]
+        source = open_until(scenario, b, overrides)  # nothing after the window can matter
+        overrides = source.overrides
         base_seed = source.default_seed if seed is None else int(seed)
         if base_seed < 0:
             raise ScenarioError([Problem("--seed", f"{base_seed}: seeds are ≥ 0", "")])
         static = static_payoffs(source.loaded, country, a, b)
-        ctx = Context(source, country, (a, b), runs, base_seed, out, None, static.segments, static.length_km)
+        ctx = Context(source, parse_scenario(source.source), country, (a, b), runs, base_seed, out, None,
+                      static.segments, static.length_km)
         settings = {"study": STUDY, "scenario": source.source, "fingerprint": source.fingerprint, "country": country,
                     "window": [a.isoformat(), b.isoformat()], "guards": guards, "runs": runs, "base_seed": base_seed,
                     "search_budget": search_budget or runs, "seen_weight": seen_weight, "overrides": overrides}
@@ -156,10 +164,9 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
         with shared_cluster(workers, scheduler) as address:
             ctx.scheduler = address
             say(f"scenario arm: {runs} runs")
-            own_specs = ctx.run_arm(Arm("scenario"))
-            own = ctx.totals("scenario", own_specs)
-            daily = daily_means(ctx.folder("scenario"), own_specs, a, b,
-                                ["new_groups", "new_attempts_all", "guards_per_km"])
+            own_runs = ctx.run("scenario", [])
+            own = ctx.totals(own_runs, "scenario")
+            daily = own_runs.daily_means("scenario", a, b, ["new_groups", "new_attempts_all", "guards_per_km"])
             per_seg = lambda m: np.array([daily.get((m, s), np.zeros((b - a).days + 1))  # noqa: E731
                                           for s in static.segments])
             payoffs = with_run_estimates(static, per_seg("new_groups"), per_seg("new_attempts_all"),
@@ -167,22 +174,19 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
             solution = solve(payoffs.game(seen_weight=seen_weight))
             shares = {"scenario": ctx.segment_matrix(own, "guards_per_km:mean").mean(axis=1) * static.length_km,
                       "game": solution.resources, "uniform": static.length_km}
-            pressure, pressure_note = pressure_shares(ctx, own_specs, base.scenario.start)
+            pressure, pressure_note = pressure_shares(ctx, own_runs, base.scenario.start)
             shares["pressure"] = pressure
             say(f"search: {search_budget or runs} runs")
             search = search_allocation(ctx, search_budget or runs, seed=base_seed)
             shares["search"] = search["shares"]
             shares = {k: normalise(v, static.length_km) for k, v in shares.items()}
-            arms = {"scenario": Arm("scenario"),
-                    "uniform": Arm("uniform", ((f"defenders.{country}.allocation.rule", "uniform"),))}
+            arms = {"scenario": [], "uniform": [f"defenders.{country}.allocation.rule=uniform"]}
             for name in ("pressure", "game", "search"):
-                arms[name] = Arm(name, weights_override(country, static.segments, shares[name]))
+                arms[name] = weights_override(country, static.segments, shares[name])
             results = {"scenario": own}
-            for name in arms:
-                if name == "scenario":
-                    continue
+            for name in list(arms)[1:]:
                 say(f"{name} arm: {runs} runs")
-                results[name] = ctx.totals(name, ctx.run_arm(arms[name]))
+                results[name] = ctx.totals(ctx.run(name, arms[name]), name)
         comparison = compare_arms(ctx, results)
         allocation = allocation_rows(ctx, payoffs, solution, shares, results)
         rule = next(d.allocation.rule for d in source.loaded.scenario.defenders if d.country == country)
@@ -197,7 +201,7 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
             from .allocate_plot import plot_allocation
             outputs["plot"] = str(plot_allocation(out, ctx, shares, comparison).relative_to(out))
         manifest = {"borderlab_version": __version__, **settings, "scenario_sha256": source.loaded.sha256,
-                    "arms": {n: [list(p) for p in arm.overrides] for n, arm in arms.items()},
+                    "arms": {n: [t.split("=", 1) for t in texts] for n, texts in arms.items()},
                     "seeds": "run i of every arm uses derive_seed(base_seed, i) (borderlab.studies.sampling)",
                     "game": {"method": "strong Stackelberg equilibrium by multiple LPs (Conitzer & Sandholm 2006); utilities "
                                        "piecewise linear in each segment's share of the force (SOS2 MILPs); SciPy HiGHS",
@@ -206,8 +210,8 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
                              "mean_effective_guards_on_duty": float(payoffs.force.mean()),
                              "programs_feasible": solution.programs_feasible},
                     "pressure_baseline": pressure_note, "search": {k: v for k, v in search.items() if k != "shares"},
-                    "intervals": "arm means: 90 % percentile bootstrap over runs (decisions/intervals.py); differences to the "
-                                 "scenario arm: paired bootstrap over runs (decisions/paired_stats.py)",
+                    "intervals": "arm means: 90 % percentile bootstrap over runs; differences to the scenario arm: "
+                                 "paired bootstrap over runs (both decisions/paired_stats.py)",
                     "finding": finding, "outputs": outputs,
                     "wall_s": round(time.perf_counter() - t0, 2),
                     "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
@@ -215,13 +219,13 @@ def allocate(scenario: str, country: str, out: Path, *, guards: float | None = N
         return {**manifest, "comparison": comparison, "allocation": allocation}
 
 
-def pressure_shares(ctx: Context, specs, period_start: dt.date) -> tuple[np.ndarray, str]:
+def pressure_shares(ctx: Context, own_runs: ArmsResult, period_start: dt.date) -> tuple[np.ndarray, str]:
     """Person-attempts per segment in the 30 days before the window (scenario runs, mean)."""
     a = ctx.window[0]
     lo = max(a - dt.timedelta(days=PRESSURE_DAYS), period_start)
     if lo >= a:
         return ctx.length.copy(), "the window starts with the period: no month before it, so per km"
-    tot = ctx.totals("scenario", specs, lo, a - dt.timedelta(days=1))
+    tot = ctx.totals(own_runs, "scenario", lo, a - dt.timedelta(days=1))
     w = ctx.segment_matrix(tot, "new_attempts_all").mean(axis=1)
     if w.sum() <= 0:
         return ctx.length.copy(), f"no attempts on {ctx.country} segments {lo}…{a - dt.timedelta(days=1)}: per km"

@@ -18,16 +18,16 @@ import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from .arm_runs import CROSSED, Arm, arm_specs, execute, window_totals
+from .outcomes import CROSSED
 
 STUDY_NAME = "borderlab-allocation-search"
 LOW_WEIGHT = 0.05
 
 
-def weights_override(country: str, segments: list[str], shares: np.ndarray) -> tuple[tuple[str, str], ...]:
-    """--set pairs that give `country` a fixed allocation with these shares."""
+def weights_override(country: str, segments: list[str], shares: np.ndarray) -> list[str]:
+    """--set texts that give `country` a fixed allocation with these shares."""
     mapping = ", ".join(f"{s}: {float(w):.6g}" for s, w in zip(segments, shares))
-    return ((f"defenders.{country}.allocation.rule", "fixed"), (f"defenders.{country}.allocation.weights", "{" + mapping + "}"))
+    return [f"defenders.{country}.allocation.rule=fixed", f"defenders.{country}.allocation.weights={{{mapping}}}"]
 
 
 
@@ -58,17 +58,15 @@ def search_allocation(ctx, budget: int, seed: int = 0) -> dict:
     study = open_journal_study(folder / "study.journal", STUDY_NAME, direction="minimize")
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
+    plan = ctx.plan(per_trial)
     while len(done) < n_trials:
         t = study.ask()
         w = np.array([t.suggest_float(s, LOW_WEIGHT, 1.0) for s in ctx.segments])
         shares = w / w.sum()
         t.set_user_attr("shares", shares.tolist())
-        specs = arm_specs(ctx.source, Arm(f"trial-{t.number}", weights_override(ctx.country, ctx.segments, shares)),
-                          per_trial, ctx.seed)
-        where = folder / trial_folder(t.number)
-        execute(specs, where, ctx.source, ctx.scheduler)
-        tot = window_totals(where, specs, ctx.window[0], ctx.window[1], list(CROSSED))
-        study.tell(t, float(np.mean(ctx.outcome(tot, "crossings"))))
+        arm = f"trial-{t.number}"
+        result = ctx.run(arm, weights_override(ctx.country, ctx.segments, shares), plan, folder / trial_folder(t.number))
+        study.tell(t, float(np.mean(ctx.outcome(result.window_totals(*ctx.window, CROSSED)[arm], "crossings"))))
         done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     best = study.best_trial
     return {"shares": np.array(best.user_attrs["shares"]), "trials": n_trials, "runs_per_trial": per_trial,

@@ -16,17 +16,28 @@ OUT/runs/run-*.parquet  one file per (arm, pair): run_id = arm index × 1,000,00
 
 Each run's key includes its overrides, so a finished run is reused only by the same arm,
 pair, draw and scenario version (resume = run the command again).
+
+Commands that run many small batches of arms — `allocate` (the scenario arm first, then the
+others once the game is solved; each search trial) and `tradeoffs` (one arm per trial) —
+plan once and call `run_planned` per batch, each batch in its own folder (a folder keeps
+only the runs of the arms last run there), inside one `shared_cluster` so the batches do
+not each start worker processes; `open_until` stops their runs at the window's end, and
+`ArmsResult.window_totals` / `daily_means` reduce the runs over the window.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ..errors import BorderlabError
@@ -149,6 +160,39 @@ class ArmsResult:
                     "r.metric::VARCHAR AS metric, r.value, r.run_id, a.arm, a.pair FROM runs r JOIN arms a USING (run_id)")
         return con
 
+    def window_totals(self, start: dt.date, end: dt.date, metrics, scopes=None) -> dict[str, dict[tuple[str, str], np.ndarray]]:
+        """{arm: {(metric, scope): values by pair}} over the days [start, end]: each metric
+        summed (flows; stocks give person- or guard-days), and its daily maximum and mean
+        under the keys metric + ':max' / ':mean'; only `scopes` if given. A pair without rows
+        counts 0. The one window reduction of `compare`, `allocate` and `tradeoffs`."""
+        table: dict[str, dict[tuple[str, str], np.ndarray]] = {a.name: {} for a in self.arms}
+        for arm, pair, metric, scope, total, peak, mean in self._rows(
+                "arm, pair, metric, scope, sum(value), max(value), avg(value)", start, end, metrics, scopes):
+            for key, value in (((metric, scope), total), ((metric + ":max", scope), peak),
+                               ((metric + ":mean", scope), mean)):
+                table[arm].setdefault(key, np.zeros(self.runs))[pair] = value
+        return table
+
+    def daily_means(self, arm: str, start: dt.date, end: dt.date, metrics) -> dict[tuple[str, str], np.ndarray]:
+        """{(metric, scope): the arm's mean over its runs on each day of [start, end]}."""
+        table: dict[tuple[str, str], np.ndarray] = {}
+        for a, metric, scope, date, mean in self._rows("arm, metric, scope, date, avg(value)", start, end, metrics):
+            if a == arm:
+                table.setdefault((metric, scope), np.zeros((end - start).days + 1))[(date - start).days] = mean
+        return table
+
+    def _rows(self, columns: str, start: dt.date, end: dt.date, metrics, scopes=None) -> list[tuple]:
+        """`SELECT columns … GROUP BY ALL` over arm_runs: days in [start, end], the given
+        metrics (and scopes)."""
+        con = self.connect()
+        where, args = "date BETWEEN ? AND ? AND metric IN (SELECT unnest(?))", [start, end, sorted(metrics)]
+        if scopes is not None:
+            where, args = where + " AND scope IN (SELECT unnest(?))", args + [sorted(scopes)]
+        try:
+            return con.execute(f"SELECT {columns} FROM arm_runs WHERE {where} GROUP BY ALL", args).fetchall()
+        finally:
+            con.close()
+
     def describe(self) -> dict:
         return {**self.plan.describe(), "reference": self.reference, "arms": [a.to_json() for a in self.arms],
                 "pairing": "pair i of every arm: seed derive_seed(base_seed, i) and draw i (common random numbers)",
@@ -178,19 +222,51 @@ def run_arms(base_source: str, arms: dict[str, list[str] | Variant | str], runs:
     source = open_source(base_source, overrides)
     parsed = parse_scenario(source.source) if source.kind == "scenario" else None
     built = [make_arm(name, what, source, parsed) for name, what in arms.items()]
-    reference = reference or built[0].name
-    if reference not in arms:
+    if reference and reference not in arms:
         raise BorderlabError(f"reference arm {reference!r} is not among the arms ({', '.join(arms)})")
     plan = plan_ensemble(source, runs, seed=seed, vary=vary, params=params, branches=branches)
-    specs = arm_specs(plan, built)
+    return run_planned(plan, built, out, study=study, reference=reference, workers=workers, scheduler=scheduler,
+                       force=force, progress=progress)
+
+
+def run_planned(plan: EnsemblePlan, arms: list[Arm], out: Path, *, study: str = "arms", reference: str | None = None,
+                workers: int = 1, scheduler: str | None = None, force: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> ArmsResult:
+    """Run built arms on a plan made once (`plan_ensemble`), resuming what OUT holds: pair i
+    of every arm is plan run i. OUT keeps only these arms' runs (the study runner removes
+    other run files), so give each batch of arms its own folder."""
+    out = Path(out)
+    source = plan.source
+    specs = arm_specs(plan, arms)
     with study_folder(out, study, force):  # one writer at a time; re-entrant for a caller holding it
         (out / "manifest.json").unlink(missing_ok=True)  # a study is finished once its caller writes one
-        result = ArmsResult(out, built, plan, ExecStats(planned=len(specs), skipped=0), reference)
+        result = ArmsResult(out, arms, plan, ExecStats(planned=len(specs), skipped=0), reference or arms[0].name)
         write_atomic(out / PLAN_FILE, json.dumps({"study": study, **result.describe()}, indent=2, default=str))
-        write_table_atomic(out / ARMS_FILE, arms_table(plan, built))
+        write_table_atomic(out / ARMS_FILE, arms_table(plan, arms))
         result.stats = execute_plan(specs, out, workers=workers, scheduler=scheduler, progress=progress,
                                     warm=(source.source, source.kind, source.overrides))
     return result
 
 
-__all__ = ["Arm", "ArmsResult", "arm_specs", "make_arm", "run_arms"]
+def open_until(scenario: str, end: dt.date, overrides: list[str] | None = None) -> Source:
+    """The scenario with its runs stopped at `end` (a window's last day: nothing after it can
+    change the window's outcomes), plus `overrides`."""
+    return open_source(scenario, [f"end={end.isoformat()}", *(overrides or [])])
+
+
+@contextlib.contextmanager
+def shared_cluster(workers: int, scheduler: str | None):
+    """The scheduler address every `run_planned` of one command should use: a LocalCluster of
+    `workers` processes started once for all its batches, the user's `--scheduler`, or None
+    (in-process) for one worker."""
+    if scheduler or workers <= 1:
+        yield scheduler
+        return
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+__all__ = ["Arm", "ArmsResult", "arm_specs", "make_arm", "open_until", "run_arms", "run_planned", "shared_cluster"]

@@ -136,7 +136,7 @@ def summarise(result: ArmsResult, window: str | None = None) -> tuple[pa.Table, 
     con = result.connect()
     try:
         win = parse_window(window, *_period(result, con))
-        cells = run_outcomes(con, win, _countries(result), _outcomes(result))
+        cells = run_outcomes(result, win, _countries(result), _outcomes(result))
     finally:
         con.close()
     if not cells:

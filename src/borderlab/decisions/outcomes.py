@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import BorderlabError
 
 TOTAL = "all"
+CROSSED = ("new_undetected", "new_unstopped", "new_released")  # every way across the line: unseen, seen, released
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,23 @@ def parse_window(text: str | None, start: dt.date, end: dt.date) -> tuple[dt.dat
     return lo, hi
 
 
-def run_outcomes(con, window: tuple[dt.date, dt.date], countries: list[str],
+REDUCED = {"total": "", "peak": ":max", "mean": ":mean"}  # outcome reduce → key suffix of ArmsResult.window_totals
+
+
+def run_outcomes(result, window: tuple[dt.date, dt.date], countries: list[str],
                  outcomes: tuple[Outcome, ...] = OUTCOMES) -> dict[tuple[str, str], dict[str, np.ndarray]]:
-    """{(outcome, scope): {arm: values by pair}} from the `arm_runs` view of an ArmsResult.
+    """{(outcome, scope): {arm: values by pair}} of an ArmsResult (its `window_totals`).
 
     Scopes are the defending `countries` and `all`; a peak over `all` of a per-country ratio
     (fatigue) is the largest country's peak. Outcomes whose metric the runs lack are left out."""
-    metrics = sorted({o.metric for o in outcomes})
     scopes = list(countries) + [TOTAL]
-    rows = con.execute(
-        "SELECT metric, scope, arm, pair, sum(value) AS total, max(value) AS peak, avg(value) AS mean FROM arm_runs "
-        "WHERE metric IN (SELECT unnest(?)) AND scope IN (SELECT unnest(?)) AND date BETWEEN ? AND ? "
-        "GROUP BY ALL ORDER BY arm, pair", [metrics, scopes, window[0], window[1]]).fetchall()
-    n_pairs = 1 + max((r[3] for r in rows), default=-1)
+    totals = result.window_totals(window[0], window[1], {o.metric for o in outcomes}, scopes)
     cells: dict[tuple[str, str, str], np.ndarray] = {}
-    for metric, scope, arm, pair, total, peak, mean in rows:
+    for arm, by_key in totals.items():
         for o in outcomes:
-            if o.metric == metric:
-                arr = cells.setdefault((o.name, scope, arm), np.full(n_pairs, np.nan))
-                arr[pair] = {"total": total, "peak": peak, "mean": mean}[o.reduce]
+            for scope in scopes:
+                if (o.metric + REDUCED[o.reduce], scope) in by_key:
+                    cells[(o.name, scope, arm)] = by_key[(o.metric + REDUCED[o.reduce], scope)]
     for o in outcomes:  # a total over countries of a ratio's peak: the worst country
         if o.reduce == "peak" and not any(k[0] == o.name and k[1] == TOTAL for k in cells):
             per_arm: dict[str, list[np.ndarray]] = {}

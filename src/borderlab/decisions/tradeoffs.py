@@ -5,8 +5,8 @@ Each lever is a `--set` path with a range (`defenders.PL.border_guards=3000:6000
 NSGA-II sampler (Deb et al. 2002) proposes lever values; each trial runs the scenario
 `runs_per_trial` times with the same seeds as every other trial (common random numbers) and
 scores each objective as the mean over those runs, with a 90 % bootstrap interval. All
-objectives are minimised. The study is kept in OUT/study.journal and each trial's runs in
-OUT/trials/NNNNN/runs,
+objectives are minimised. Trials run on the one arm runner (arms.py), inside one shared
+cluster. The study is kept in OUT/study.journal and each trial's runs in OUT/trials/NNNNN/runs,
 so a rerun with the same settings resumes and adds trials; different settings are refused.
 """
 
@@ -27,18 +27,19 @@ import pyarrow as pa
 from .. import __version__
 from ..errors import BorderlabError, InputFileError, Problem, ScenarioError
 from ..reporting.outdir import check_output, study_folder
-from ..scenario.loader import load_scenario
-from ..studies.plan import open_source
+from ..scenario.loader import load_scenario, parse_scenario
+from ..studies.plan import plan_ensemble
 from ..studies.store import write_atomic, write_table_atomic
 from .allocate import csv_text
-from .outcomes import parse_window
 from .allocation_search import open_journal_study, trial_folder
-from .arm_runs import CROSSED, Arm, arm_specs, execute, shared_cluster, window_totals
-from .intervals import mean_interval
+from .arms import make_arm, open_until, run_planned, shared_cluster
+from .outcomes import CROSSED, parse_window
+from .paired_stats import mean_interval
 
 STUDY_FILE = "study.journal"
 STUDY_NAME = "borderlab-tradeoffs"
 STUDY_KIND = "tradeoffs"
+TRIAL_KIND = "tradeoffs-trial"  # the kind of each OUT/trials/NNNNN
 # objective name → (metrics summed, how): "sum" over the window, "max" of a daily value
 OBJECTIVES = {
     "crossings": (CROSSED, "sum"),
@@ -156,9 +157,8 @@ def tradeoffs(scenario: str, levers: list[str], objectives: list[str], trials: i
     a, b = parse_window(window, base.scenario.start, base.scenario.end)
     out = Path(out)
     check_output(out, STUDY_KIND, force)  # refused before any work
-    overrides = [f"end={b.isoformat()}"]  # nothing after the window can matter
-    check_levers(scenario, lv, overrides)
-    source = open_source(scenario, overrides)
+    check_levers(scenario, lv, [f"end={b.isoformat()}"])
+    source = open_until(scenario, b)  # nothing after the window can matter
     base_seed = source.default_seed if seed is None else int(seed)
     settings = {"scenario": Path(source.source).name, "fingerprint": source.fingerprint,
                 "levers": [[x.path, x.low, x.high, x.kind, str(x.origin)] for x in lv],
@@ -178,14 +178,15 @@ def tradeoffs(scenario: str, levers: list[str], objectives: list[str], trials: i
         study.sampler = optuna.samplers.NSGAIISampler(population_size=max(4, min(20, trials // 3)),
                                                       seed=base_seed + len(study.trials))
         complete = lambda: [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]  # noqa: E731
+        plan = plan_ensemble(source, runs_per_trial, seed=base_seed, branches=False)  # run r: derive_seed(base_seed, r)
+        parsed = parse_scenario(source.source)
+        metrics = {m for o in obj for m in OBJECTIVES[o.name][0]}
         with shared_cluster(workers, scheduler) as address:
             while len(complete()) < trials:
                 t = study.ask()
-                arm = Arm(f"trial-{t.number}", tuple((x.path, x.suggest(t)) for x in lv))
-                specs = arm_specs(source, arm, runs_per_trial, base_seed)
-                where = out / trial_folder(t.number)
-                execute(specs, where, source, address)
-                tot = window_totals(where, specs, a, b, sorted({m for o in obj for m in OBJECTIVES[o.name][0]}))
+                arm = make_arm(f"trial-{t.number}", [f"{x.path}={x.suggest(t)}" for x in lv], source, parsed)
+                runs = run_planned(plan, [arm], out / trial_folder(t.number), study=TRIAL_KIND, scheduler=address)
+                tot = runs.window_totals(a, b, metrics)[arm.name]
                 means = []
                 for k, o in enumerate(obj):
                     mean, low, high = mean_interval(o.value(tot, runs_per_trial), seed=k)

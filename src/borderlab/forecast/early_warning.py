@@ -35,10 +35,9 @@ from ..errors import Problem, ScenarioError
 from ..scenario.loader import load_scenario
 from ..studies.store import write_atomic
 from .backtest import training_end
-from .baselines import forecast_baselines
 from .observed_series import observed_series
 from .origin import FitSettings, forecast_from
-from .weekly_skill import defenders, history, simulator_weeks, weekly_keys
+from .weekly_skill import baseline_forecasts, defenders, history, simulator_weeks, weekly_keys
 
 FLOWS = ("new_attempts", "new_turnbacks")
 STOCK = "n_in_zone"
@@ -101,16 +100,15 @@ def baseline_rows(observations, as_of: dt.date, weeks: int, countries: list[str]
     for key, series in observed_series(observations, as_of).items():
         if key not in flows:
             continue
-        hist = history(series, as_of)
-        if not len(hist):
-            continue
-        for name, members in forecast_baselines(hist, weeks).items():
+        forecasts, n_hist, gap = baseline_forecasts(series, as_of, weeks)
+        for name, members in forecasts.items():
             for h in range(weeks):
                 start, end = week_label(as_of, h)
                 rows.append({"week": h + 1, "week_start": start, "week_end": end, "country": key[1],
                              "quantity": LABELS.get(key[0], key[0]), "metric": key[0], "baseline": name,
                              "q05": round(float(members[h][0]), 1), "q50": round(float(np.median(members[h])), 1),
-                             "q95": round(float(members[h][-1]), 1), "history_weeks": len(hist)})
+                             "q95": round(float(members[h][-1]), 1), "history_weeks": n_hist,
+                             "gap_weeks": gap})
     return rows
 
 
@@ -202,8 +200,9 @@ def plot_forecast(result: dict, known: dict, path: Path) -> Path:
                 ax.plot([r["week"] for r in b], [r["q50"] for r in b], ls="--", lw=1, label=name)
         series = known.get((metric, country))
         if series is not None:
-            hist = history(series, as_of)[-8:]
-            ax.plot(np.arange(-len(hist) + 1, 1), hist, color="black", marker=".", lw=1, label="observed (reconstructed)")
+            hist, gap = history(series, as_of)
+            hist = hist[-8:]
+            ax.plot(np.arange(-len(hist) + 1, 1) - gap, hist, color="black", marker=".", lw=1, label="observed (reconstructed)")
         ax.axvline(0.5, color="#444444", ls=":", lw=0.8)
         ax.set_title(f"{country}: {LABELS[metric]}", fontsize=8)
         ax.set_xlabel(f"weeks after {as_of}", fontsize=7)

@@ -29,6 +29,7 @@ from .baselines import BASELINES, forecast_baselines
 from .observed_series import ObservedSeries, observed_series
 
 BORDER_FLOWS = ("new_attempts", "new_turnbacks", "new_detentions")
+MAX_GAP_WEEKS = 5     # the baselines forecast across at most this many weeks without figures
 SIMULATOR = "simulator"
 MODELS = (SIMULATOR,) + BASELINES
 
@@ -47,14 +48,31 @@ def simulator_weeks(data: RunData, key: tuple[str, str], origin: dt.date, weeks:
     return out
 
 
-def history(series: ObservedSeries, origin: dt.date) -> np.ndarray:
-    """The weekly totals of the unbroken run of resolved weeks ending at `origin` (empty when
-    the last week is not pinned down by a figure: a baseline has nothing recent to go on)."""
+def history(series: ObservedSeries, origin: dt.date) -> tuple[np.ndarray, int]:
+    """The weekly totals of the last unbroken run of resolved weeks before `origin` (weeks
+    aligned to end on it), and the gap: how many weeks since that run are not yet pinned down
+    by a figure (a month's total is published at its end). Empty if the gap exceeds
+    MAX_GAP_WEEKS: the baseline would be extrapolating stale data."""
     sums, ok = series.weekly(origin, max(((origin - series.start).days + 1) // 7, 0))
-    if not len(ok) or not ok[-1]:
-        return np.array([])
-    first = len(ok) - int(np.argmin(ok[::-1])) if not ok.all() else 0
-    return sums[first:]
+    if not ok.any():
+        return np.array([]), 0
+    last = len(ok) - 1 - int(np.argmax(ok[::-1]))
+    gap = len(ok) - 1 - last
+    if gap > MAX_GAP_WEEKS:
+        return np.array([]), gap
+    first = last
+    while first > 0 and ok[first - 1]:
+        first -= 1
+    return sums[first : last + 1], gap
+
+
+def baseline_forecasts(series: ObservedSeries, origin: dt.date, weeks: int) -> tuple[dict[str, np.ndarray], int, int]:
+    """The baselines' [weeks, 10] ensembles for the weeks after `origin` (forecast from the
+    last resolved week across the gap), with the history length and the gap in weeks."""
+    hist, gap = history(series, origin)
+    if not len(hist):
+        return {}, 0, gap
+    return {name: m[gap:] for name, m in forecast_baselines(hist, weeks + gap).items()}, len(hist), gap
 
 
 def defenders(scenario) -> list[str]:
@@ -77,10 +95,9 @@ def weekly_cases(origin: dt.date, data: RunData, observations, truth: dict, week
             continue
         target, resolved = truth[key].ahead(origin, weeks)
         sim = simulator_weeks(data, key, origin, weeks)
-        hist = history(known[key], origin)
-        if sim is None or not len(hist) or not resolved.any():
+        if sim is None or not resolved.any():
             continue
-        base = forecast_baselines(hist, weeks)
+        base, n_hist, gap = baseline_forecasts(known[key], origin, weeks)
         if "naive" not in base:
             continue
         for h in range(weeks):
@@ -94,7 +111,7 @@ def weekly_cases(origin: dt.date, data: RunData, observations, truth: dict, week
                              "model": model, "observed": round(y, 1), "median": round(float(np.median(members)), 1),
                              "crps_log": float(crps([math.log1p(y)], [np.log1p(np.maximum(members, 0.0))])[0]),
                              "in_90": bool(np.quantile(members, 0.05) <= y <= np.quantile(members, 0.95)),
-                             "naive_fallback": fallback, "history_weeks": len(hist)})
+                             "naive_fallback": fallback, "history_weeks": n_hist, "gap_weeks": gap})
     return rows
 
 
