@@ -115,6 +115,7 @@ def run_in_children(args) -> int:
     from fuzz_corpus import SUITES
 
     run_seed = args.seed if args.seed is not None else random.randrange(2**32)
+    print(f"fuzz_nightly: seed {run_seed} (rerun with --seed {run_seed}), scale {args.scale:g}", flush=True)
     report: dict = {"seed": run_seed, "scale": args.scale, "suites": {}, "failures": []}
     total: Counter = Counter()
     t_all = time.perf_counter()

@@ -147,3 +147,13 @@ def test_convert_refuses_a_folder_as_its_target(tmp_path):
     out = refused("flee", "convert", case, "--out", tmp_path / "d")
     assert str(tmp_path / "d") in out
     assert [p.name for p in (tmp_path / "d").iterdir()] == ["keep.txt"]
+
+
+def test_conflict_driven_spawning_beyond_the_people_limit_is_refused(tmp_path):
+    settings = yaml.safe_load(yaml.safe_dump(SETTINGS))
+    per_day = int(limit("max_people")) // 6 + 1          # one conflict zone, 6 days, intensity 1
+    settings["spawn_rules"]["conflict_driven_spawning"] = {"spawn_mode": "constant", "displaced_per_conflict_day": per_day}
+    out = refused("check", write_case(tmp_path / "over", settings=settings))
+    assert "conflict-driven spawning" in out and "BORDERLAB_LIMIT_MAX_PEOPLE" in out
+    settings["spawn_rules"]["conflict_driven_spawning"]["displaced_per_conflict_day"] = per_day - 2
+    assert runner.invoke(app, ["check", str(write_case(tmp_path / "under", settings=settings))]).exit_code == 0

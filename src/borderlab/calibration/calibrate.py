@@ -222,6 +222,11 @@ def _relative_inputs(sc) -> list[tuple[str, str]]:
     found = []
     if sc.observed:
         found.append(("observed", sc.observed))
+    if getattr(sc, "timeline", None):
+        found.append(("timeline", sc.timeline))
+    for i, branch in enumerate(getattr(sc, "branches", None) or []):
+        if getattr(branch, "variant", None):
+            found.append((f"branches.{i}.variant", branch.variant))
     csv = getattr(getattr(sc.humanitarian, "temperature", None), "csv", None)
     if csv:
         found.append(("humanitarian.temperature.csv", csv))

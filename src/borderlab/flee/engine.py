@@ -254,7 +254,7 @@ class FleeSim:
             day0 += int(np.maximum(self.data_camp[0], 0).sum())
         if sr.conflict_driven_spawning is None:
             spawned, where = int(self.plan.new.sum()), locate(("validation", "series"))
-            what = "agents the UNHCR series spawn (after hasten):"
+            what = "the number of agents the UNHCR series spawn (after hasten)"
         else:
             cds = sr.conflict_driven_spawning
             peak = np.zeros(self.net.n_locations)
@@ -264,7 +264,7 @@ class FleeSim:
             peak = np.maximum(peak, np.where(self.conflict > 0, self.conflict, 0.0))
             per_zone = cds.displaced_per_conflict_day * peak * (self.population if cds.spawn_mode == "pop_ratio" else 1.0)
             spawned, where = float(per_zone.sum()) * self.days, locate(("settings",))
-            what = "agents conflict-driven spawning may add:"
+            what = "the number of agents conflict-driven spawning may add"
         if day0 + spawned > limit("max_people"):
             raise ScenarioError([Problem(where, over_limit("max_people", what, day0 + spawned),
                                          "scale the case down with optimisations.hasten (or fewer --days)")])

@@ -493,7 +493,7 @@ def read_agents_csv(path: Path, problems: list[Problem]) -> dict[str, int]:
         out[name] = out.get(name, 0) + 1
         total += 1
         if total > limit("max_people"):
-            problems.append(Problem(f"{path}:{line}", over_limit("max_people", "agents listed:", total),
+            problems.append(Problem(f"{path}:{line}", over_limit("max_people", "the number of agents listed", total),
                                     "scale the case down (optimisations.hasten does not apply to agents.csv)"))
             break
     if rows is not None and not seen_header:

@@ -139,6 +139,7 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
     for name in ("ABC", "Sampler", "Epsilon", "Acceptor", "Distance", "Population", "History", "Adaptation"):
         logging.getLogger(name).setLevel(logging.WARNING)
         logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
+    logging.getLogger("ABC").setLevel(logging.ERROR)   # "many proposals outside the prior": expected in many dimensions
     np.random.seed(seed % 2**32)
     db = Path(db)
     db.unlink(missing_ok=True)

@@ -41,6 +41,7 @@ from .weekly_skill import baseline_forecasts, defenders, history, simulator_week
 
 FLOWS = ("new_attempts", "new_turnbacks")
 STOCK = "n_in_zone"
+BASELINE_COLORS = {"naive": "#ff7f0e", "ETS": "#2ca02c", "ARIMA": "#d62728"}
 LABELS = {"new_attempts": "attempts", "new_turnbacks": "turn-backs", "new_detentions": "detentions",
           STOCK: "people in the zone (end of week)"}
 
@@ -197,7 +198,8 @@ def plot_forecast(result: dict, known: dict, path: Path) -> Path:
         for name in sorted({r["baseline"] for r in result["baselines"]}):
             b = [r for r in result["baselines"] if (r["country"], r["metric"], r["baseline"]) == (country, metric, name)]
             if b:
-                ax.plot([r["week"] for r in b], [r["q50"] for r in b], ls="--", lw=1, label=name)
+                ax.plot([r["week"] for r in b], [r["q50"] for r in b], ls="--", lw=1, label=name,
+                        color=BASELINE_COLORS.get(name))
         series = known.get((metric, country))
         if series is not None:
             hist, gap = history(series, as_of)
