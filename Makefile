@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/borderlab run belarus-eu-2021 --out runs/belarus-eu-2021
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/borderlab bench

@@ -165,3 +165,17 @@ def load_yaml_data(path: Path = TOY_PATH) -> dict:
 def write_yaml(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the fuzz corpus tallies (cases, clean errors, accepted, tracebacks, hangs) after a run
+    that included tests/fuzz. Lives here, not in tests/fuzz/conftest.py, because a second
+    `conftest` module would shadow this one for the tests that import helpers from it."""
+    import sys
+
+    harness = sys.modules.get("fuzz_harness")
+    if harness is None or not harness.TALLY:
+        return
+    terminalreporter.section("borderlab fuzz corpus")
+    for key in sorted(harness.TALLY, key=lambda k: (":" in k, k)):
+        terminalreporter.write_line(f"{key}: {harness.TALLY[key]}")

@@ -145,8 +145,13 @@ def _is_read_number(folder: str, rel: str, table, i: int, j: int) -> bool:
     if rel == "input_csv/sim_period.csv":
         return j == 1 and table[i][0].strip().lower() == "length"
     if rel in series_files(folder):
-        return j == 1 and len(table[i]) >= 2 and any(ch.isdigit() for ch in table[i][0])
+        return j == 1 and _series_row(table[i])
     return False
+
+
+def _series_row(row: list[str]) -> bool:
+    """A row of a UNHCR series the reader reads: a date and a count, not a '#' comment."""
+    return len(row) >= 2 and any(ch.isdigit() for ch in row[0]) and not row[0].lstrip().startswith("#") and bool(row[1].strip())
 
 
 def _out_of_bounds(rel: str, cell: str) -> bool:
@@ -174,7 +179,7 @@ def flee_limit_cases(draw) -> Case:
     if op == "count":
         rel = draw(st.sampled_from(series_files(folder)))
         table = rows(folder, rel)
-        data = [i for i, r in enumerate(table) if len(r) >= 2 and any(ch.isdigit() for ch in r[0]) and r[1].strip()]
+        data = [i for i, r in enumerate(table) if _series_row(r)]
         if not data:
             return check_case(folder, "unchanged", {}, EITHER)
         i = draw(st.sampled_from(data))

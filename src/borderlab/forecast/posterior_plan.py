@@ -1,7 +1,7 @@
 """An ensemble whose runs draw their parameters from a posterior (`ensemble --posterior`).
 
-Runs come in groups of `per_draw`: each group shares one parameter set resampled from the
-posterior, and every run has its own seed (`derive_seed(base, run)`, as any ensemble). So
+Runs come in groups of `per_draw` (of one branch, in a branched scenario): each group
+shares one parameter set resampled from the posterior, and every run has its own seed (`derive_seed(base, run)`, as any ensemble). So
 the spread of the ensemble holds both parameter uncertainty (between groups) and run-to-run
 noise (within groups), and the two can be told apart (`variance.py`). The draw behind each
 run is recorded in draws.parquet (column `draw`, and one column per parameter).
@@ -34,12 +34,11 @@ def with_posterior(plan: EnsemblePlan, folder: Path, per_draw: int = 2) -> tuple
     warnings = post.check_scenario(loaded)
     fixed = set().union(*(b.set_paths() for b in plan.branch_specs)) if plan.branch_specs else set()
     keep = [j for j, p in enumerate(post.paths) if p not in fixed]
-    runs = len(plan.specs)
-    n_draws = -(-runs // per_draw)
+    draw_ids = group_runs(plan.branches or [""] * len(plan.specs), per_draw)
+    n_draws = max(draw_ids) + 1
     drawn = post.draw(n_draws, plan.base_seed)
     params = [post.params[j] for j in keep]
     draws = np.array([[d[p["path"]] for p in params] for d in drawn]).reshape(n_draws, len(params))
-    draw_ids = [i // per_draw for i in range(runs)]
     specs = [dataclasses.replace(s, overrides=tuple(s.overrides) + tuple((p["path"], float(draws[draw_ids[i], j]))
                                                                          for j, p in enumerate(params)))
              for i, s in enumerate(plan.specs)]
@@ -51,3 +50,16 @@ def with_posterior(plan: EnsemblePlan, folder: Path, per_draw: int = 2) -> tuple
                                          "until": str(post.until), "fitted": post.description.get("created_utc"),
                                          "warnings": warnings})
     return new, post, warnings
+
+
+def group_runs(branches: list[str], per_draw: int) -> list[int]:
+    """Each run's draw: consecutive groups of `per_draw` runs of the same branch share one,
+    so the seeds of a draw differ only by their luck (not by their branch)."""
+    ids, next_id = [0] * len(branches), 0
+    for branch in dict.fromkeys(branches):
+        runs = [i for i, b in enumerate(branches) if b == branch]
+        for k in range(0, len(runs), per_draw):
+            for i in runs[k:k + per_draw]:
+                ids[i] = next_id
+            next_id += 1
+    return ids

@@ -11,7 +11,8 @@ sample variance of the draw means minus within / k (the draw means still carry n
 floored at 0. `parameter_share` = between / (between + within); above 0.5 the parameter
 uncertainty dominates. Computed per metric, scope and month on ln(total + 1) — the scale
 the validation measures use, so months of 10 and of 10,000 weigh alike — and summarised
-per series by the median share over months.
+per series by the median share over months. In a branched scenario the seeds of a draw
+share its branch, so "parameter" there means parameters and branch together.
 """
 
 from __future__ import annotations
