@@ -28,14 +28,14 @@ from typing import Callable
 import numpy as np
 
 from .. import __version__
-from ..analysis.observations import Observation, load_observations, select_outcomes
+from ..analysis.observations import Observation, select_outcomes
 from ..analysis.score_report import score_points
 from ..analysis.validation import _csv, compare, write_validation
 from ..errors import Problem, ScenarioError
 from ..scenario.loader import load_scenario
 from ..studies.store import write_atomic
 from .observed_series import observed_series
-from .origin import FitSettings, forecast_from
+from .origin import FitSettings, forecast_from, load_with_observations
 from .weekly_skill import defenders, plot_skill, skill_table, weekly_cases, weekly_keys
 
 SCORES_FILE = "scores.json"
@@ -142,12 +142,8 @@ def backtest(scenario: str, origins: list[dt.date], horizon: int, out: Path, *, 
     """Run (or resume) the backtest; write and return its summary."""
     from ..reporting.outdir import study_folder
 
-    loaded = load_scenario(scenario)
+    loaded, observations = load_with_observations(scenario, "a backtest scores forecasts against observed figures")
     sc = loaded.scenario
-    if not sc.observed:
-        raise ScenarioError([Problem(str(loaded.path), "the scenario names no observed figures (`observed:`)",
-                                     "a backtest scores forecasts against observed figures")])
-    observations = load_observations(loaded.folder / sc.observed)
     last = training_end(observations)
     check_request(sc.start, sc.end, last, origins, horizon, weeks)
     truth = observed_series(observations, last)

@@ -28,15 +28,13 @@ from typing import Callable
 import numpy as np
 
 from .. import __version__
-from ..analysis.observations import load_observations
 from ..analysis.run_data import LEVELS, QUANTILES
 from ..analysis.validation import _csv
 from ..errors import Problem, ScenarioError
-from ..scenario.loader import load_scenario
 from ..studies.store import write_atomic
 from .backtest import training_end
 from .observed_series import observed_series
-from .origin import FitSettings, forecast_from
+from .origin import FitSettings, forecast_from, load_with_observations
 from .weekly_skill import baseline_forecasts, defenders, history, simulator_weeks, weekly_keys
 
 FLOWS = ("new_attempts", "new_turnbacks")
@@ -119,12 +117,8 @@ def early_warning(scenario: str, as_of: dt.date, weeks: int, out: Path, *, setti
     """Fit (or reuse) the posterior as of `as_of`, forecast `weeks` weeks, write OUT."""
     from ..reporting.outdir import study_folder
 
-    loaded = load_scenario(scenario)
+    loaded, observations = load_with_observations(scenario, "the forecast is fitted to the figures known on --as-of")
     sc = loaded.scenario
-    if not sc.observed:
-        raise ScenarioError([Problem(str(loaded.path), "the scenario names no observed figures (`observed:`)",
-                                     "the forecast is fitted to the figures known on --as-of")])
-    observations = load_observations(loaded.folder / sc.observed)
     check_request(sc.start, sc.end, training_end(observations), as_of, weeks)
     posterior = None
     if posterior_dir is not None:

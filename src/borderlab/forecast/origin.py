@@ -13,10 +13,22 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..analysis.observations import Observation, load_observations
 from ..analysis.run_data import RunData
+from ..errors import Problem, ScenarioError
+from ..scenario.loader import LoadedScenario, load_scenario
 from .posterior_runs import run_posterior_ensemble
 
 POSTERIOR_DIR, FORECAST_DIR = "posterior", "forecast"
+
+
+def load_with_observations(scenario: str | Path, why: str) -> tuple[LoadedScenario, list[Observation]]:
+    """The scenario and its observed figures; a scenario without `observed:` is a user error,
+    since every forecast origin is fitted to (and scored against) those figures."""
+    loaded = load_scenario(scenario)
+    if not loaded.scenario.observed:
+        raise ScenarioError([Problem(str(loaded.path), "the scenario names no observed figures (`observed:`)", why)])
+    return loaded, load_observations(loaded.folder / loaded.scenario.observed)
 
 
 @dataclass(frozen=True)
