@@ -256,3 +256,24 @@ def test_console_script_end_to_end(tmp_path):
     assert m["seed"] == 3
     table = pq.read_table(out / "daily.parquet")
     assert table.column_names == ["date", "scope", "metric", "value"]
+
+
+def test_ctrl_c_wrapped_by_a_library_still_exits_130(monkeypatch):
+    """numba turns a KeyboardInterrupt that lands inside a compiled call into a SystemError;
+    the CLI must still treat it as Ctrl-C (exit 130), not print a traceback."""
+    import typer
+    from typer.testing import CliRunner
+
+    from borderlab.cli import user_errors
+
+    def interrupted():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher(<function expose_and_triage>) returned a result with an exception set") from exc
+
+    app = typer.Typer()
+    app.command()(user_errors(interrupted))
+    result = CliRunner().invoke(app, [])
+    assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code in (1, 130)
+    assert not isinstance(result.exception, SystemError)

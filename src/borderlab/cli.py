@@ -41,7 +41,23 @@ def user_errors(fn):
             text = str(exc) if isinstance(exc, BorderlabError) else describe_os_error(exc)
             err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except Exception as exc:
+            if _caused_by_ctrl_c(exc):   # Ctrl-C inside a numba call arrives wrapped in a SystemError
+                raise KeyboardInterrupt from None
+            raise
     return wrapper
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is somewhere in the exception's cause chain, so that Ctrl-C
+    exits 130 like everywhere else even when a library wrapped it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @app.command()
