@@ -29,6 +29,7 @@ from borderlab.os_errors import describe_os_error
 from borderlab.reporting import outdir
 from borderlab.reporting.outdir import MARKER, check_output, output_kind, replace_file, replace_folder
 from flee_case import write_case
+from forecast_case import TINY_FIT, make_case
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
@@ -68,9 +69,29 @@ def flee_folder(tmp_path_factory) -> Path:
     return write_case(tmp_path_factory.mktemp("flee") / "case")
 
 
-def writer_args(command: str, out: Path, toy_run: Path, flee_folder: Path, observed: Path) -> list:
+@pytest.fixture(scope="module")
+def forecast_scenario(tmp_path_factory) -> Path:
+    return make_case(tmp_path_factory.mktemp("fc") / "case")
+
+
+@pytest.fixture(scope="module")
+def noop_variant(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("variant") / "noop.yaml"
+    path.write_text("name: noop\nset: {}\n")
+    return path
+
+
+def writer_args(command: str, out: Path, toy_run: Path, flee_folder: Path, observed: Path,
+                forecast: Path | None = None, variant: Path | None = None) -> list:
     """The command line of each writing command, with `out` as its --out."""
     return {
+        "compare": ["compare", TOY, "--variant", variant, "--runs", 2, "-w", 1, "--out", out, "--no-plots", "-q"],
+        "allocate": ["allocate", TOY, "--country", "AA", "--runs", 3, "-w", 1, "--out", out, "--no-plots", "-q"],
+        "tradeoffs": ["tradeoffs", TOY, "--lever", "defenders.AA.detection_k=0.1:0.5", "--objective", "deaths",
+                      "--objective", "crossings", "--trials", 1, "--out", out, "--no-plots", "-q"],
+        "backtest": ["backtest", forecast, "--origins", "2021-09-28", "--horizon", 7, "--weeks", 1, *TINY_FIT,
+                     "--out", out, "-q"],
+        "forecast": ["forecast", forecast, "--as-of", "2021-09-28", "--weeks", 1, *TINY_FIT, "--out", out, "-q"],
         "run": ["run", TOY, "--out", out, "--no-plots", "-q"],
         "flee run": ["flee", "run", flee_folder, "--out", out, "--no-plots", "-q"],
         "flee convert": ["flee", "convert", flee_folder, "--out", out],
@@ -82,16 +103,17 @@ def writer_args(command: str, out: Path, toy_run: Path, flee_folder: Path, obser
     }[command]
 
 
-WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "validate"]
+WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "validate",
+           "compare", "allocate", "tradeoffs", "backtest", "forecast"]
 
 
 # -- class 1: --out never deletes a user's data ---------------------------------------------
 @pytest.mark.parametrize("command", WRITERS)
-def test_every_writer_refuses_a_folder_it_did_not_write(command, tmp_path, toy_run, flee_folder, toy_observed):
+def test_every_writer_refuses_a_folder_it_did_not_write(command, tmp_path, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant):
     target = tmp_path / "mine"
     target.mkdir()
     (target / "thesis.tex").write_text("years of work")
-    result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed))
+    result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant))
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
     assert str(target) in text and "hint:" in text
@@ -101,10 +123,10 @@ def test_every_writer_refuses_a_folder_it_did_not_write(command, tmp_path, toy_r
 
 
 @pytest.mark.parametrize("command", [c for c in WRITERS if c != "flee convert"])
-def test_every_writer_refuses_a_file_at_out(command, tmp_path, toy_run, flee_folder, toy_observed):
+def test_every_writer_refuses_a_file_at_out(command, tmp_path, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant):
     target = tmp_path / "notes.txt"
     target.write_text("keep")
-    result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed))
+    result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant))
     assert result.exit_code == 2 and "is a file, not a folder" in result.output, result.output
     assert target.read_text() == "keep"
 
@@ -276,9 +298,9 @@ def bad_targets(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("command", WRITERS)
-def test_impossible_out_paths_are_one_clear_error(command, tmp_path, toy_run, flee_folder, toy_observed):
+def test_impossible_out_paths_are_one_clear_error(command, tmp_path, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant):
     for why, target in bad_targets(tmp_path).items():
-        result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed))
+        result = invoke(*writer_args(command, target, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant))
         assert result.exit_code == 2, (why, result.output)
         assert result.output.startswith("error:") and "hint:" in result.output, (why, result.output)
         assert str(target)[:40] in result.output.replace("\n", ""), (why, result.output)
@@ -286,13 +308,13 @@ def test_impossible_out_paths_are_one_clear_error(command, tmp_path, toy_run, fl
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes through any permission")
-def test_a_read_only_parent_is_one_clear_error(tmp_path, toy_run, flee_folder, toy_observed):
+def test_a_read_only_parent_is_one_clear_error(tmp_path, toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant):
     parent = tmp_path / "ro"
     parent.mkdir()
     parent.chmod(0o555)
     try:
         for command in WRITERS:
-            result = invoke(*writer_args(command, parent / "out", toy_run, flee_folder, toy_observed))
+            result = invoke(*writer_args(command, parent / "out", toy_run, flee_folder, toy_observed, forecast_scenario, noop_variant))
             assert result.exit_code == 2 and "you may not write" in result.output, (command, result.output)
     finally:
         parent.chmod(0o755)

@@ -138,8 +138,9 @@ def weekly_origins(origin: dt.date, next_origin: dt.date | None, last: dt.date) 
 
 def backtest(scenario: str, origins: list[dt.date], horizon: int, out: Path, *, settings: FitSettings = FitSettings(),
              weeks: int = DEFAULT_WEEKS, workers: int = 1, scheduler: str | None = None, plots: bool = True,
-             log: Callable[[str], None] | None = None) -> dict:
-    """Run (or resume) the backtest; write and return its summary."""
+             log: Callable[[str], None] | None = None, force: bool = False) -> dict:
+    """Run (or resume) the backtest; write and return its summary. `force` replaces an `out`
+    that holds something else (reporting/outdir.py)."""
     from ..reporting.outdir import study_folder
 
     loaded, observations = load_with_observations(scenario, "a backtest scores forecasts against observed figures")
@@ -151,7 +152,7 @@ def backtest(scenario: str, origins: list[dt.date], horizon: int, out: Path, *, 
                "weeks": weeks, "training_end": str(last), **settings.as_dict()}
     t_start = time.perf_counter()
     results: list[OriginResult] = []
-    with study_folder(Path(out), "backtest") as out:
+    with study_folder(Path(out), "backtest", force) as out:
         for k, origin in enumerate(origins):
             nxt = origins[k + 1] if k + 1 < len(origins) else None
             results.append(_one_origin(scenario, origin, nxt, horizon, weeks, last, out, settings, request,

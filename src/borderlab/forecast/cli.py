@@ -47,6 +47,7 @@ WORKERS = typer.Option(1, "--workers", min=1, help="Processes (a Dask LocalClust
 SCHEDULER = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:port) instead of local processes.")
 PLOTS = typer.Option(True, "--plots/--no-plots", help="Write PNG figures.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress lines or summary.")
+FORCE = typer.Option(False, "--force", help="Replace --out even if it holds something borderlab did not write for this command (its contents are deleted).")
 METHOD = typer.Option("abc", "--method", help="abc: ABC-SMC posterior at each origin; optuna: FALLBACK, the best 20 % of an Optuna calibration's trials with equal weights (not a calibrated posterior; docs/backtests.md).")
 TRIALS = typer.Option(60, "--trials", help="Optuna trials per fit (--method optuna).")
 
@@ -60,6 +61,7 @@ def backtest(
     runs: int = RUNS, population: int = POPULATION, generations: int = GENERATIONS, max_simulations: int = MAX_SIMS,
     seed: int = SEED, only: Optional[list[str]] = ONLY, method: str = METHOD, trials: int = TRIALS,
     workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER, plots: bool = PLOTS, quiet: bool = QUIET,
+    force: bool = FORCE,
 ):
     """Rolling-origin backtest: at each origin fit the posterior on earlier figures only,
     forecast the horizon, and score it against the figures that follow (CRPS, coverage,
@@ -68,7 +70,8 @@ def backtest(
 
     settings = _settings(runs, population, generations, max_simulations, seed, only, method, trials)
     summary = run_backtest(scenario, parse_origins(origins), horizon, out_dir, settings=settings, weeks=weeks,
-                           workers=workers, scheduler=scheduler, plots=plots, log=None if quiet else err.print)
+                           workers=workers, scheduler=scheduler, plots=plots, log=None if quiet else err.print,
+                           force=force)
     if quiet:
         return
     from .backtest import markdown
@@ -86,6 +89,7 @@ def forecast(
     runs: int = RUNS, population: int = POPULATION, generations: int = GENERATIONS, max_simulations: int = MAX_SIMS,
     seed: int = SEED, only: Optional[list[str]] = ONLY, method: str = METHOD, trials: int = TRIALS,
     workers: int = WORKERS, scheduler: Optional[str] = SCHEDULER, plots: bool = PLOTS, quiet: bool = QUIET,
+    force: bool = FORCE,
 ):
     """Early warning: weekly attempts, turn-backs and people in the zone per country for the
     next weeks, with posterior bands, next to statistical baselines."""
@@ -95,7 +99,7 @@ def forecast(
     settings = _settings(runs, population, generations, max_simulations, seed, only, method, trials)
     result = early_warning(scenario, parse_date(as_of, "--as-of"), weeks, out_dir, settings=settings,
                            posterior_dir=posterior, workers=workers, scheduler=scheduler, plots=plots,
-                           log=None if quiet else err.print)
+                           log=None if quiet else err.print, force=force)
     if not quiet:
         out.print("\n".join(markdown({**result, "baselines": []})), highlight=False)
         out.print(f"wrote {out_dir} (baselines in baselines.csv and forecast.md)")

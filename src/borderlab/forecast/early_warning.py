@@ -113,8 +113,9 @@ def baseline_rows(observations, as_of: dt.date, weeks: int, countries: list[str]
 
 def early_warning(scenario: str, as_of: dt.date, weeks: int, out: Path, *, settings: FitSettings = FitSettings(),
                   posterior_dir: Path | None = None, workers: int = 1, scheduler: str | None = None,
-                  plots: bool = True, log: Callable[[str], None] | None = None) -> dict:
-    """Fit (or reuse) the posterior as of `as_of`, forecast `weeks` weeks, write OUT."""
+                  plots: bool = True, log: Callable[[str], None] | None = None, force: bool = False) -> dict:
+    """Fit (or reuse) the posterior as of `as_of`, forecast `weeks` weeks, write OUT (`force`:
+    replace an `out` that holds something else)."""
     from ..reporting.outdir import study_folder
 
     loaded, observations = load_with_observations(scenario, "the forecast is fitted to the figures known on --as-of")
@@ -133,7 +134,7 @@ def early_warning(scenario: str, as_of: dt.date, weeks: int, out: Path, *, setti
     end = as_of + dt.timedelta(days=7 * weeks)
     countries = defenders(sc)
     keys = set(weekly_keys(countries)) | {(STOCK, c) for c in countries}
-    with study_folder(Path(out), "forecast") as out:
+    with study_folder(Path(out), "forecast", force) as out:
         fc = forecast_from(scenario, as_of, end, out, settings, keys=keys, workers=workers, scheduler=scheduler,
                            posterior=posterior)
         bands = band_rows(fc.data, as_of, weeks, countries)
