@@ -105,3 +105,26 @@ def test_bad_input_is_one_clear_error(tmp_path, args, message):
     assert message in res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_setting_proposed_again_is_not_run_again(tmp_path):
+    """Runs are paired, so a repeated setting would give identical results: it is copied from
+    the first trial with it, no runs are made for it, and the front lists each setting once."""
+    out = tmp_path / "out"
+    tradeoffs("toy-border", ["defenders.AA.pushback_share=0:1"], OBJECTIVES, 6, out, runs_per_trial=2)
+    trials = rows(out / "trials.csv")
+    first = {}
+    for t in trials:
+        first.setdefault(t["defenders.AA.pushback_share"], t)
+    assert len(first) <= 2 < len(trials)                       # an integer lever 0:1 has two settings
+    for t in trials:
+        original = first[t["defenders.AA.pushback_share"]]
+        if t is original:
+            assert t["same_as_trial"] == ""
+        else:
+            assert t["same_as_trial"] == original["trial"]
+            assert t["crossings:AA"] == original["crossings:AA"]
+    ran = sorted(p.name for p in (out / "trials").iterdir())
+    assert ran == sorted(f"{int(t['trial']):05d}" for t in first.values())
+    front = rows(out / "pareto.csv")
+    assert len({f["defenders.AA.pushback_share"] for f in front}) == len(front)

@@ -182,9 +182,25 @@ def tradeoffs(scenario: str, levers: list[str], objectives: list[str], trials: i
         parsed = parse_scenario(source.source)
         metrics = {m for o in obj for m in OBJECTIVES[o.name][0]}
         with shared_cluster(workers, scheduler) as address:
+            # Runs are paired (same seeds in every trial), so a setting NSGA-II proposes again
+            # gives exactly the same results: reuse them instead of running it again.
+            setting = lambda tr: tuple(tr.params[x.path] for x in lv)  # noqa: E731
+            known = {}
+            for tr in complete():
+                known.setdefault(setting(tr), tr)
             while len(complete()) < trials:
                 t = study.ask()
-                arm = make_arm(f"trial-{t.number}", [f"{x.path}={x.suggest(t)}" for x in lv], source, parsed)
+                assignments = [f"{x.path}={x.suggest(t)}" for x in lv]
+                same = known.get(setting(t))
+                if same is not None:
+                    for o in obj:
+                        t.set_user_attr(o.label, same.user_attrs[o.label])
+                    t.set_user_attr("same_as_trial", same.number)
+                    study.tell(t, [same.user_attrs[o.label][0] for o in obj])
+                    if progress:
+                        progress(len(complete()), trials)
+                    continue
+                arm = make_arm(f"trial-{t.number}", assignments, source, parsed)
                 runs = run_planned(plan, [arm], out / trial_folder(t.number), study=TRIAL_KIND, scheduler=address)
                 tot = runs.window_totals(a, b, metrics)[arm.name]
                 means = []
@@ -193,6 +209,7 @@ def tradeoffs(scenario: str, levers: list[str], objectives: list[str], trials: i
                     t.set_user_attr(o.label, [mean, low, high])
                     means.append(mean)
                 study.tell(t, means)
+                known[setting(t)] = study.trials[t.number]
                 if progress:
                     progress(len(complete()), trials)
         rows, front = trial_rows(study, lv, obj)
@@ -220,11 +237,11 @@ def trial_rows(study: optuna.Study, levers: list[Lever], objectives: list[Object
     for t in study.trials:
         if t.state != optuna.trial.TrialState.COMPLETE:
             continue
-        row = {"trial": t.number, "pareto": t.number in best}
+        row = {"trial": t.number, "pareto": t.number in best, "same_as_trial": t.user_attrs.get("same_as_trial")}
         for x in levers:
             row[x.path] = x.shown(t.params[x.path])
         for o in objectives:
             mean, low, high = t.user_attrs[o.label]
             row[o.label], row[f"{o.label} low"], row[f"{o.label} high"] = mean, low, high
         rows.append(row)
-    return rows, [r for r in rows if r["pareto"]]
+    return rows, [r for r in rows if r["pareto"] and r["same_as_trial"] is None]
