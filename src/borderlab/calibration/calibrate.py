@@ -32,7 +32,7 @@ from ..runner import run_scenario
 from ..scenario.loader import load_scenario
 from .calibrated_yaml import calibrated_text, rounded
 from .forecast import forecast_ensemble
-from .free_params import FreeParam, find_free_params, select_params
+from .free_params import FreeParam, find_free_params, load_fit_target
 from .report import write_report
 from .study import STUDY_FILE, check_out, open_study
 from .trials import TrialRunner
@@ -79,12 +79,8 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
         raise ScenarioError([Problem("--seeds", f"{seeds} is below 1", "give a number of seeds ≥ 1")])
     out = Path(out)
     check_out(out, force)
-    base = load_scenario(scenario)
+    base, params = load_fit_target(scenario, until, only)
     sc = base.scenario
-    if not sc.start <= until <= sc.end:
-        raise ScenarioError([Problem("--until", f"cut-off {until} lies outside the scenario ({sc.start} → {sc.end})",
-                                     "choose a date inside the simulated period, e.g. 2021-10-31")])
-    params = select_params(find_free_params(sc), only, str(base.path))
     obs_path = Path(observed) if observed else (base.folder / sc.observed if sc.observed else None)
     if obs_path is None:
         raise InputFileError(f"{base.path}: the scenario names no observed figures (`observed:`)\n"

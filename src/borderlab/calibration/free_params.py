@@ -101,3 +101,17 @@ def yaml_number(x: float) -> str:
 def as_overrides(values: dict[str, float]) -> list[str]:
     """`--set` assignments for a dict of path → value."""
     return [f"{path}={yaml_number(v)}" for path, v in values.items()]
+
+
+def load_fit_target(scenario, until, patterns: list[str] | None):
+    """The scenario to fit and its free parameters (matching `patterns`), with the cut-off
+    checked against the period: shared by the Optuna calibration and the ABC posterior so
+    that both refuse the same inputs with the same messages."""
+    from ..scenario.loader import load_scenario
+
+    loaded = load_scenario(scenario)
+    sc = loaded.scenario
+    if not sc.start <= until <= sc.end:
+        raise ScenarioError([Problem("--until", f"cut-off {until} lies outside the scenario ({sc.start} → {sc.end})",
+                                     "choose a date inside the simulated period, e.g. 2021-10-31")])
+    return loaded, select_params(find_free_params(sc), patterns, str(loaded.path))

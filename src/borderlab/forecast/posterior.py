@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..analysis.observations import Observation, load_observations
-from ..calibration.free_params import FreeParam, find_free_params, select_params
+from ..calibration.free_params import FreeParam, find_free_params, load_fit_target
 from ..errors import BorderlabError, InputFileError, Problem, ScenarioError
-from ..scenario.loader import LoadedScenario, load_scenario
+from ..scenario.loader import LoadedScenario
 from ..studies.sampling import derive_seed
 from ..studies.store import write_atomic, write_table_atomic
 from .abc_smc import FigureSimulator, observed_stats, run_abc_smc
@@ -202,12 +202,8 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
     if not (math.isfinite(discrepancy) and discrepancy >= 0):
         raise ScenarioError([Problem("--discrepancy", f"{discrepancy} is not a number ≥ 0",
                                      "give the model-error s.d. on the log scale, e.g. 0.3")])
-    loaded = load_scenario(scenario)
+    loaded, free = load_fit_target(scenario, until, params)
     sc = loaded.scenario
-    if not sc.start <= until <= sc.end:
-        raise ScenarioError([Problem("--until", f"cut-off {until} lies outside the scenario ({sc.start} → {sc.end})",
-                                     "choose a date inside the simulated period, e.g. 2021-10-31")])
-    free = select_params(find_free_params(sc), params, str(loaded.path))
     rows, obs_hash = _observations(observations, loaded)
     out = Path(out)
     if out.exists() and not out.is_dir():
