@@ -1,0 +1,56 @@
+"""Serve the explorer: on 127.0.0.1 unless told otherwise, on a free port when asked, with every
+script and style served by this process (Panel/Bokeh's own static routes; no CDN, no network)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+from ..errors import BorderlabError
+
+LOOPBACK = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port nobody listens on now (the OS picks it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, with the fix, a port that cannot be listened on (in use, or not allowed)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as exc:
+        raise BorderlabError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})\n"
+                             "    hint: choose another port, or --port 0 for a free one") from None
+
+
+def serve(source: str | None, *, host: str = LOOPBACK, port: int = 0, seed: int | None = None,
+          announce=print) -> None:
+    """Serve until interrupted. `announce` receives the URL line (the CLI prints it)."""
+    import panel as pn
+
+    from .app import WORKER, create_page, warm_up
+
+    port = port or free_port(host)
+    check_port(host, port)
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{port}/"
+    # the browser's Origin must match: this host and port on loopback; any when served to a network
+    origins = sorted(f"{h}:{port}" for h in {url_host, "localhost", "127.0.0.1"}) if is_loopback(host) else ["*"]
+    WORKER.submit(warm_up, source)
+    announce(url)
+    pn.serve(lambda: create_page(source, seed), address=host, port=port, show=False, title="borderlab explore",
+             websocket_origin=origins, verbose=False, threaded=False)
