@@ -61,6 +61,12 @@ class Graph:
         self.dist = dist
         return hop
 
+    def check_routed(self, bad: int, node: np.ndarray, towards: str) -> None:
+        """Raise for the person a compiled phase could not route (`bad` ≥ 0: their uid);
+        load-time checks make this a bug, not bad input."""
+        if bad >= 0:
+            raise RuntimeError(f"person {bad}: no route from node {self.ids[node[bad]]} {towards}")
+
     def days_between(self, a: int, b: int) -> int:
         """Travel days along the quickest path from a to b (−1 if unreachable)."""
         if a == b:

@@ -101,18 +101,31 @@ def classify_attempts(group_of, answered, detected, hold, stop_frac, passability
     code = np.empty(n, dtype=np.int8)
     for j in range(n):
         g = group_of[j]
-        u = u_stop[j]
-        h = hold[j]
-        if answered[g]:
-            if u < 1.0 - (1.0 - stop_frac[g]) * (1.0 - h):
-                code[j] = 0
-            else:
-                code[j] = 3
-        elif detected[g]:
-            code[j] = 1 if u < h else 3
-        else:
-            code[j] = 2 if u < 1.0 - (1.0 - h) * passability[j] else 4
+        code[j] = classify_one(answered[g], detected[g], hold[j], stop_frac[g], passability[j], u_stop[j])
     return code
+
+
+@cached_njit(inline="always")
+def classify_one(answered, detected, hold, stop_frac, passability, u):
+    """One person's outcome code (see `classify_attempts`)."""
+    if answered:
+        return 0 if u < 1.0 - (1.0 - stop_frac) * (1.0 - hold) else 3
+    if detected:
+        return 1 if u < hold else 3
+    return 2 if u < 1.0 - (1.0 - hold) * passability else 4
+
+
+MAX_WAIT_DAYS = 1 << 30  # ~2.9 million years: day + wait still fits in int32
+
+
+@cached_njit(inline="always")
+def geometric_wait(u, mean):
+    """One waiting time ≥ 1 day with mean `mean`: `module.geometric_from_uniform` for a
+    single draw, with the same arithmetic (for fused kernels)."""
+    if mean <= 1.0:
+        return np.int32(1)
+    days = 1 + np.floor(np.log1p(-u) / np.log1p(-(1.0 / mean)))
+    return np.int32(min(days, MAX_WAIT_DAYS))
 
 
 @cached_njit()
@@ -124,12 +137,33 @@ def _trimmed(out, k):
     return out[:k].copy()
 
 
+@cached_njit(inline="always")
+def people(status, live):
+    """The uids a pass looks at: `live` (ascending; see `Population.live`), or everyone."""
+    if live is None:
+        return np.arange(status.shape[0])
+    return live
+
+
 @cached_njit()
-def find_status(status, code):
-    """Indices of people with status `code` (one pass, no temporary mask)."""
-    out = np.empty(status.shape[0], dtype=np.int64)
+def keep_live(live, status, absorbed):
+    """`live` without the people now in an absorbing status (`absorbed[s]`)."""
+    out = np.empty(live.shape[0], dtype=np.int64)
     k = 0
-    for i in range(status.shape[0]):
+    for i in live:
+        if not absorbed[status[i]]:
+            out[k] = i
+            k += 1
+    return out[:k].copy()
+
+
+@cached_njit()
+def find_status(status, code, live=None):
+    """Indices of people with status `code` (one pass, no temporary mask)."""
+    ids = people(status, live)
+    out = np.empty(ids.shape[0], dtype=np.int64)
+    k = 0
+    for i in ids:
         if status[i] == code:
             out[k] = i
             k += 1
@@ -137,11 +171,12 @@ def find_status(status, code):
 
 
 @cached_njit()
-def find_status_due(status, code, ti_next, day):
+def find_status_due(status, code, ti_next, day, live=None):
     """Indices of people with status `code` whose next action is due (ti_next <= day)."""
-    out = np.empty(status.shape[0], dtype=np.int64)
+    ids = people(status, live)
+    out = np.empty(ids.shape[0], dtype=np.int64)
     k = 0
-    for i in range(status.shape[0]):
+    for i in ids:
         if status[i] == code and ti_next[i] <= day:
             out[k] = i
             k += 1
@@ -149,14 +184,15 @@ def find_status_due(status, code, ti_next, day):
 
 
 @cached_njit()
-def find_statuses(status, codes):
+def find_statuses(status, codes, live=None):
     """Indices of people whose status is any of `codes`."""
     hit = np.zeros(128, dtype=np.bool_)
     for c in codes:
         hit[c] = True
-    out = np.empty(status.shape[0], dtype=np.int64)
+    ids = people(status, live)
+    out = np.empty(ids.shape[0], dtype=np.int64)
     k = 0
-    for i in range(status.shape[0]):
+    for i in ids:
         if hit[status[i]]:
             out[k] = i
             k += 1
@@ -166,19 +202,41 @@ def find_statuses(status, codes):
 @cached_njit()
 def count_statuses(status, n_status):
     """Number of people in each status (a bincount without converting int8 to intp)."""
-    counts = np.zeros(n_status, dtype=np.int64)
-    for i in range(status.shape[0]):
-        counts[status[i]] += 1
-    return counts
+    return count_status_country(status, np.zeros(0, dtype=np.int8), n_status, 0).sum(axis=1)
 
 
 @cached_njit()
 def count_status_country(status, country, n_status, n_country):
-    """table[s, c + 1] = people with status s and country c (column 0: no country)."""
-    table = np.zeros((n_status, n_country + 1), dtype=np.int64)
-    for i in range(status.shape[0]):
-        table[status[i], country[i] + 1] += 1
-    return table
+    """table[s, c + 1] = people with status s and country c (column 0: no country; all
+    people in column 0 when `country` is empty). Four interleaved tallies, so that runs
+    of equal values do not wait on each other's increments (one full pass a day)."""
+    width = n_country + 1
+    tally = np.zeros((4, n_status * width), dtype=np.int64)
+    n = status.shape[0]
+    by_country = country.shape[0] > 0
+    for i in range(n):
+        cell = status[i] * width + (country[i] + 1 if by_country else 0)
+        tally[i & 3, cell] += 1
+    return tally.sum(axis=0).reshape(n_status, width)
+
+
+@cached_njit()
+def conservation_gaps(before, created, flows, after, absorbed):
+    """The day's bookkeeping in one pass: (people who left an absorbing status, None or
+    per status after − (before + created + inflows − outflows))."""
+    n = before.shape[0]
+    left = 0
+    gap = np.zeros(n, dtype=np.int64)
+    bad = False
+    for s in range(n):
+        expected = before[s] + created[s]
+        for r in range(n):
+            expected += flows[r, s] - flows[s, r]
+            if absorbed[s] and r != s:
+                left += flows[s, r]
+        gap[s] = after[s] - expected
+        bad = bad or gap[s] != 0
+    return left, (gap if bad else None)
 
 
 @cached_njit()
@@ -192,7 +250,7 @@ def hashed_uniform_one(key, uid):
 def expose_and_triage(status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure,
                       loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
                       threshold, zone_code, interior_code, staging_code, n_scopes, freezing,
-                      capital_code=-1):
+                      capital_code=-1, live=None):
     """One day outdoors for everyone in the zone, inland or at staging, in one pass.
 
     health -= exposure·loss·(1 + hunger·days_in_zone)·(vulnerable mult)·frailty − aid_restore·access
@@ -200,7 +258,8 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
     and in the capital's hotels, access is 1: people recover at the full aid rate. Returns the dead, those in need of care
     with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
     """
-    n = status.shape[0]
+    ids = people(status, live)
+    n = ids.shape[0]
     dead = np.empty(n, dtype=np.int64)
     need = np.empty(n, dtype=np.int64)
     need_access = np.empty(n, dtype=np.float64)
@@ -209,7 +268,7 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
     cold_days = np.zeros(n_scopes, dtype=np.int64)
     zone_sum = np.zeros(n_scopes, dtype=np.float64)
     zone_cnt = np.zeros(n_scopes, dtype=np.int64)
-    for i in range(n):
+    for i in ids:
         st = status[i]
         if st == capital_code:  # hotels in the capital: indoors, recovering at the full aid rate
             if health[i] < 1.0:
@@ -254,12 +313,12 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
 
 @cached_njit()
 def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zone_factor,
-                      capital_code, staging_code, zone_code):
+                      capital_code, staging_code, zone_code, live=None):
     """uids of stranded people who give up today: u < min(max, base + per_day·days)·(zone factor)."""
-    n = status.shape[0]
-    out = np.empty(n, dtype=np.int64)
+    ids = people(status, live)
+    out = np.empty(ids.shape[0], dtype=np.int64)
     k = 0
-    for i in range(n):
+    for i in ids:
         st = status[i]
         if st != capital_code and st != staging_code and st != zone_code:
             continue
@@ -310,6 +369,12 @@ def admit_in_order(country, free):
 
 def compiled_signatures() -> int:
     """Kernel signatures this process compiled rather than loaded from numba's on-disk
-    cache: non-zero only on the first run after installing (or after a kernel changed)."""
-    return sum(sum(d.stats.cache_misses.values()) for d in globals().values()
-               if isinstance(d, nb.core.registry.CPUDispatcher))
+    cache: non-zero only on the first run after installing (or after a kernel changed).
+    Counts these kernels and the phase kernels beside each mechanism (borderlab.models)."""
+    import sys
+
+    spaces = [globals()] + [vars(m) for name, m in list(sys.modules.items())
+                            if name.startswith("borderlab.models.") and m is not None]
+    dispatchers = {id(d): d for space in spaces for d in space.values()
+                   if isinstance(d, nb.core.registry.CPUDispatcher)}
+    return sum(sum(d.stats.cache_misses.values()) for d in dispatchers.values())

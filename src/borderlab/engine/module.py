@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .kernels import MAX_WAIT_DAYS
 from .population import Column
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,5 +59,3 @@ def geometric_from_uniform(u: np.ndarray, mean) -> np.ndarray:
     # cap so that huge means ("never", e.g. 1e9 days) do not overflow int32 day counters
     return np.minimum(days, MAX_WAIT_DAYS).astype(np.int32)
 
-
-MAX_WAIT_DAYS = 1 << 30  # ~2.9 million years: day + wait still fits in int32

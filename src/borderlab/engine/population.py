@@ -12,7 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .status import N_STATUS, Status
+from .status import ABSORBING, N_STATUS, Status
+
+# IS_ABSORBED[s]: nobody leaves status s, so the daily passes can skip its people
+IS_ABSORBED = np.zeros(N_STATUS, dtype=np.bool_)
+IS_ABSORBED[[int(s) for s in ABSORBING]] = True
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Population:
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
         self.traced: dict[int, list[tuple[int, str]]] = {}
         self.day = 0
+        # uids not in an absorbing status when the day started, and everyone created since, in
+        # ascending order: the daily passes look only at these (most people end absorbed)
+        self.live = np.empty(0, dtype=np.int64)
         clash = [n for n in names if hasattr(type(self), n) or n in self.__dict__]
         if clash:
             raise ValueError(f"column names clash with Population attributes: {clash}")
@@ -110,6 +117,7 @@ class Population:
         self.n = stop
         self._refresh_views()
         uids = np.arange(start, stop, dtype=np.int64)
+        self.live = np.concatenate((self.live, uids))
         status = self._data["status"][start:stop]
         self.created_today += np.bincount(status, minlength=N_STATUS)
         self._trace(uids, "created as " + ", ".join(sorted(values)))
@@ -128,22 +136,30 @@ class Population:
             self._trace(uids, f"{Status(int(to)).name.lower()}" + (f" ({why})" if why else ""))
 
     def start_day(self, day: int) -> None:
-        """Reset today's flow counters."""
+        """Reset today's flow counters; drop people absorbed since yesterday from `live`."""
         self.day = day
+        self.live = kernels.keep_live(self.live, self.status, IS_ABSORBED)
         self.flows[:] = 0
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
 
     def find(self, status: Status) -> np.ndarray:
         """uids of people with this status."""
-        return kernels.find_status(self.status, np.int8(status))
+        if IS_ABSORBED[int(status)]:
+            return kernels.find_status(self.status, np.int8(status))
+        return kernels.find_status(self.status, np.int8(status), self.live)
 
     def due(self, status: Status, day: int) -> np.ndarray:
         """uids of people with this status whose next action is due today or earlier."""
-        return kernels.find_status_due(self.status, np.int8(status), self.ti_next, np.int32(day))
+        if IS_ABSORBED[int(status)]:
+            return kernels.find_status_due(self.status, np.int8(status), self.ti_next, np.int32(day))
+        return kernels.find_status_due(self.status, np.int8(status), self.ti_next, np.int32(day), self.live)
 
     def find_any(self, *statuses: Status) -> np.ndarray:
         """uids of people whose status is any of these."""
-        return kernels.find_statuses(self.status, np.array([int(s) for s in statuses], dtype=np.int64))
+        codes = np.array([int(s) for s in statuses], dtype=np.int64)
+        if IS_ABSORBED[codes].any():
+            return kernels.find_statuses(self.status, codes)
+        return kernels.find_statuses(self.status, codes, self.live)
 
     def counts(self) -> np.ndarray:
         """Number of people in each status now."""
@@ -154,6 +170,13 @@ class Population:
         """Follow these people: every later status change of theirs is recorded."""
         for uid in np.atleast_1d(uids):
             self.traced.setdefault(int(uid), [])
+
+    def traced_changes(self, *changes: tuple[np.ndarray, str]) -> None:
+        """Record what a compiled phase did to traced people: (uids, text) pairs, with the
+        texts `transition` would have written ("detained (detained)")."""
+        if self.traced:
+            for uids, text in changes:
+                self._trace(uids, text)
 
     def _trace(self, uids: np.ndarray, text: str) -> None:
         if not self.traced:

@@ -83,20 +83,24 @@ class Results:
 
     def to_table(self, dates: np.ndarray, upto: int | None = None) -> pa.Table:
         """Tidy long table: date, scope, metric, value (one row per day × scope × metric)."""
+        from ..reporting.arrow_columns import date_column, numeric_column, string_column
+
         n = self.n_days if upto is None else upto
+        labels: dict[str, int] = {}   # scope and metric names → codes (columns built without pandas)
         date_col, scope_col, metric_col, value_col = [], [], [], []
         for m in self.metrics.values():
             scopes = m.scopes + list(m.groups)
             k = len(scopes)
             date_col.append(np.tile(dates[:n], k))
-            scope_col.append(np.repeat(np.array(scopes, dtype=object), n))
-            metric_col.append(np.full(k * n, m.name, dtype=object))
+            scope_col.append(np.repeat([labels.setdefault(s, len(labels)) for s in scopes], n))
+            metric_col.append(np.full(k * n, labels.setdefault(m.name, len(labels))))
             value_col.append(m.data[:, :n].reshape(-1))
+        names = list(labels)
         return pa.table({
-            "date": pa.array(np.concatenate(date_col)),
-            "scope": pa.array(np.concatenate(scope_col), type=pa.string()),
-            "metric": pa.array(np.concatenate(metric_col), type=pa.string()),
-            "value": pa.array(np.concatenate(value_col), type=pa.float64()),
+            "date": date_column(np.concatenate(date_col)),
+            "scope": string_column(names, np.concatenate(scope_col)),
+            "metric": string_column(names, np.concatenate(metric_col)),
+            "value": numeric_column(np.concatenate(value_col)),
         })
 
     def describe(self) -> list[tuple[str, str, str, list[str]]]:

@@ -23,4 +23,7 @@ class Status(IntEnum):
 
 N_STATUS = len(Status)
 TERMINAL = (Status.ONWARD, Status.RETURNED, Status.DEAD)
+# nobody leaves these within a run (reception: the asylum procedure outlasts it); the daily
+# passes skip people in them (Population.live) and the conservation check enforces it
+ABSORBING = TERMINAL + (Status.RECEPTION,)
 STRANDED = (Status.CAPITAL, Status.STAGING, Status.ZONE)

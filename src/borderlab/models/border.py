@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import kernels
+from ..engine.kernels import classify_one, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
 from ..engine.streams import stable_id
-
-# per-person outcome codes of kernels.classify_attempts
-INTERCEPTED, HELD_SEEN, HELD_UNSEEN, CROSSED_SEEN, CROSSED_UNSEEN = range(5)
+from .reception import detain_one
 
 SEGMENT_FLOWS = {
     "new_attempts_all": "Person-attempts made, seen or not (model only; no one counts these).",
@@ -123,118 +122,204 @@ class Border(Module):
 
     # -- asylum at open crossing points ---------------------------------------------------
     def checkpoint(self, day: int) -> None:
+        """At each open crossing point with an intake, up to `intake_per_day` people due in
+        its zone (first come, first served) enter asylum reception in its country."""
         sim, pop = self.sim, self.sim.pop
-        counts = np.zeros(len(self.seg_ids))
         active = np.flatnonzero(self.has_cp & (self.crossing_open[:, day] > 0.5) & (self.intake > 0))
-        for s in active:
-            ready = np.flatnonzero((pop.status == Status.ZONE) & (pop.node == self.zone[s]) & (pop.ti_next <= day))
-            take = ready[: int(self.intake[s])]
-            if take.size:
-                pop.transition(take, Status.RECEPTION, "asylum at a crossing point")
-                pop.country[take] = self.seg_country[s]
-                pop.node[take] = self.interior[s]
-                counts[s] = take.size
+        counts = np.zeros(len(self.seg_ids))
+        if active.size:
+            taken = admit_at_checkpoints(active, self.zone, self.intake, self.seg_country, self.interior,
+                                         pop.status, pop.node, pop.ti_next, pop.country, pop.flows, day, counts,
+                                         np.int8(Status.ZONE), np.int8(Status.RECEPTION), pop.live)
+            pop.traced_changes((taken, "reception (asylum at a crossing point)"))
         sim.results.rec("new_asylum_at_checkpoint", day, counts)
 
     # -- the crossing ---------------------------------------------------------------------------
     def resolve(self, day: int) -> None:
+        """Today's attempts, group by group and person by person (`resolve_crossings`):
+        detection, response up to capacity, stopping, then pushback, detention (capacity
+        permitting) or release, and the crossers start walking inland."""
         sim, pop = self.sim, self.sim.pop
         ns = len(self.seg_ids)
-        flows = {name: np.zeros(ns) for name in SEGMENT_FLOWS}
         att = sim.today.get("attempts")
         sim.today["back_in_zone"] = np.empty(0, np.int64)
         if att is None:
-            for name, v in flows.items():
-                sim.results.rec(name, day, v)
+            for name in SEGMENT_FLOWS:
+                sim.results.rec(name, day, 0.0)
             sim.today["incidents"] = np.zeros(ns)
             sim.today["outcome"] = (np.zeros(ns), np.zeros(ns))
             return
-        dfd = sim.module("defenders")
-        seg, size, lead = att.group_seg, att.group_size, att.lead
-        c = self.seg_country[seg]
-        # detection, per group
-        lam = (dfd.k_det[c] * dfd.seg_guards[seg] / self.length[seg] * self.visibility[seg]
-               * self.detect_mult[seg, day] * (size / 6.0) ** dfd.size_exp[c] * att.detect_mult
-               + self.sensors[seg, day] + dfd.sensor_hazard[c])
-        detected = sim.streams["border.detect"].uniform(day, lead) < -np.expm1(-lam)
-        # response capacity, per segment: answered in a random order up to capacity
-        cap = dfd.seg_capacity
-        cap_int = np.floor(cap) + (sim.streams["border.capacity"].uniform(day, self.seg_keys) < cap - np.floor(cap))
-        answered = np.zeros(seg.size, dtype=bool)
-        idx = np.flatnonzero(detected)
-        if idx.size:
-            u = sim.streams["border.respond"].uniform(day, lead[idx])
-            order = np.lexsort((u, seg[idx]))
-            sseg = seg[idx][order]
-            first = np.searchsorted(sseg, sseg, side="left")
-            rank = np.arange(sseg.size) - first
-            answered[idx[order]] = rank < cap_int[sseg]
-        # per person
-        g = att.group_of
-        uids = att.uids
-        pseg = seg[g]
-        pc = self.seg_country[pseg]
-        hold = self.hold_today(day)[pseg] * (1.0 - att.assistance)
-        stop_frac = np.minimum(1.0, dfd.seg_guards[seg] * dfd.stop_per_guard[c] / size)
-        code = kernels.classify_attempts(g, answered, detected, hold, stop_frac, self.passability[pseg],
-                                         sim.streams["border.stop"].uniform(day, uids))
-        intercepted = code == INTERCEPTED
-        seen_held = code == HELD_SEEN
-        unseen_blocked = code == HELD_UNSEEN
-        crossed_seen = code == CROSSED_SEEN
-        crossed_unseen = code == CROSSED_UNSEEN
-        # outcome of interception: pushback or detention (capacity permitting)
-        ic = np.flatnonzero(intercepted)
-        share = dfd.pushback[pc[ic], day] * np.where(pop.vulnerable[uids[ic]], dfd.vuln_factor[pc[ic]], 1.0)
-        push = sim.streams["border.outcome"].uniform(day, uids[ic]) < share
-        pushed = ic[push]
-        to_detain = ic[~push]
-        reception = sim.module("reception")
-        admitted = reception.detain(uids[to_detain], pc[to_detain], self.interior[pseg[to_detain]], day)
-        detained_mask = np.zeros(uids.size, dtype=bool)
-        detained_mask[to_detain[admitted]] = True
-        released = np.zeros(uids.size, dtype=bool)
-        if not admitted.all():
-            of = to_detain[~admitted]
-            can_push = dfd.pushback[pc[of], day] > 0
-            pushed = np.concatenate([pushed, of[can_push]])
-            released[of[~can_push]] = True
-        pushed_mask = np.zeros(uids.size, dtype=bool)
-        pushed_mask[pushed] = True
-        crossed = crossed_seen | crossed_unseen | released
-        onward = sim.module("onward")
-        onward.enter(uids[crossed], pc[crossed], self.interior[pseg[crossed]], day)
-        sim.today["back_in_zone"] = uids[pushed_mask | seen_held | unseen_blocked]
-
-        # per-segment counts of every person-level outcome in one pass
-        outcome = np.full(uids.size, 6, dtype=np.int64)  # 6: held (barrier/terrain, unseen or seen)
-        outcome[crossed_unseen] = 0
-        outcome[crossed_seen & ~released] = 1
-        outcome[released] = 2
-        outcome[detained_mask] = 3
-        outcome[pushed_mask] = 4
-        outcome[seen_held] = 5
-        table = np.bincount(outcome * ns + pseg, minlength=7 * ns).reshape(7, ns).astype(float)
-        flows["new_attempts_all"] = table.sum(axis=0)
-        flows["new_groups"] = np.bincount(seg, minlength=ns).astype(float)
-        flows["new_incidents"] = np.bincount(seg[detected], minlength=ns).astype(float)
-        flows["new_unanswered"] = np.bincount(seg[detected & ~answered], minlength=ns).astype(float)
-        flows["new_undetected"] = table[0]
-        flows["new_unstopped"] = table[1]
-        flows["new_released"] = table[2]
-        flows["new_detentions"] = table[3]
-        flows["new_pushbacks"] = table[4]
-        flows["new_turnbacks"] = table[4] + table[5]
-        flows["new_attempts"] = flows["new_turnbacks"] + flows["new_detentions"] + flows["new_released"]
-        crossed_per_seg = table[0] + table[1] + table[2]
-        violent = np.zeros(seg.size, dtype=bool)
-        if att.violence > 0:
-            violent = answered & (sim.streams["border.violence"].uniform(day, lead) < att.violence)
-        flows["new_violent_incidents"] = np.bincount(seg[violent], minlength=ns).astype(float)
-        seg_c = self.seg_country
-        flows["new_defender_injuries"] = flows["new_violent_incidents"] * dfd.injuries_per_violent[seg_c]
-        for name, v in flows.items():
-            sim.results.add(name, day, v)
+        dfd, reception, onward = sim.module("defenders"), sim.module("reception"), sim.module("onward")
+        st = sim.streams
+        keys = np.array([st[name].day_key(day) for name in RESOLVE_STREAMS], dtype=np.uint64)
+        back, outcome, flows, incidents = resolve_crossings(
+            att.uids, att.group_of, att.group_seg, att.group_size, att.lead, att.detect_mult,
+            float(att.assistance), float(att.violence), day, keys, self.seg_keys,
+            self.seg_country, self.length, self.visibility, self.passability, self.interior,
+            self.detect_mult[:, day].copy(), self.sensors[:, day].copy(), self.hold_today(day),
+            dfd.k_det, dfd.seg_guards, dfd.size_exp, dfd.sensor_hazard, dfd.seg_capacity, dfd.stop_per_guard,
+            dfd.pushback[:, day].copy(), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
+            reception.free_places(day), reception.n_detained, reception.detention_days, onward.interior_days,
+            pop.status, pop.country, pop.node, pop.ti_next, pop.vulnerable, pop.flows,
+            np.int8(Status.DETAINED), np.int8(Status.INTERIOR))
+        if pop.traced:
+            pop.traced_changes((att.uids[outcome == DETAINED], "detained (detained)"),
+                               (att.uids[outcome <= RELEASED], "interior (crossed the border)"))
+        for name, row in zip(SEGMENT_FLOWS, flows):
+            sim.results.add(name, day, row)
+        sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force
-        sim.today["incidents"] = flows["new_incidents"] + flows["new_violent_incidents"] * (dfd.violent_load[seg_c] - 1.0)
-        sim.today["outcome"] = (flows["new_attempts_all"], crossed_per_seg)
+        sim.today["incidents"] = incidents
+        sim.today["outcome"] = (flows[ROW["new_attempts_all"]], flows[ROW["new_undetected"]]
+                                + flows[ROW["new_unstopped"]] + flows[ROW["new_released"]])
+
+
+# streams of `resolve_crossings`, in the order of its `keys`
+RESOLVE_STREAMS = ("border.detect", "border.capacity", "border.respond", "border.stop", "border.outcome",
+                   "reception.detention", "onward.interior_days", "border.violence")
+ROW = {name: i for i, name in enumerate(SEGMENT_FLOWS)}
+N_ROWS = len(ROW)
+# per-person outcomes after the border, as `resolve_crossings` returns them
+CROSSED_UNSEEN, CROSSED_SEEN, RELEASED, DETAINED, PUSHED, HELD_IN_SIGHT, HELD = range(7)
+_R_ALL, _R_GROUPS, _R_INC, _R_UNANS, _R_ATT, _R_TURN, _R_PUSH, _R_DET, _R_UNDET, _R_UNSTOP, _R_REL, _R_VIOL, _R_INJ = (
+    ROW[name] for name in SEGMENT_FLOWS)
+# kernels.classify_one's codes (intercepted, held in sight, held unseen, crossed seen, crossed
+# unseen) → outcome; the intercepted (−1) are pushed back, detained or released
+OUTCOME_OF_CODE = np.array([-1, HELD_IN_SIGHT, HELD, CROSSED_SEEN, CROSSED_UNSEEN], dtype=np.int8)
+# outcome → the SEGMENT_FLOWS row it counts in (−1: none); in sight adds to turnbacks
+ROW_OF_OUTCOME = np.array([_R_UNDET, _R_UNSTOP, _R_REL, _R_DET, _R_PUSH, _R_TURN, -1], dtype=np.int64)
+
+
+@cached_njit()
+def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_mult, assistance, violence,
+                      day, keys, seg_keys, seg_country, length, visibility, passability, interior,
+                      detect_mult, sensors, hold_today, k_det, seg_guards, size_exp, sensor_hazard,
+                      seg_capacity, stop_per_guard, pushback, vuln_factor, injuries_per_violent, violent_load,
+                      free, n_detained, detention_days, interior_days,
+                      status, country, node, ti_next, vulnerable, flows, detained_code, interior_code):
+    """`Border.resolve` in one pass (see the module docstring for the rules). Draws, each
+    from its named stream (`keys` in RESOLVE_STREAMS order): detect, respond and violence
+    per group lead, capacity per segment, stop and outcome per person, detention stay and
+    inland days per person. Changes the people's status, country, node and next day and
+    counts the flows; returns (people back in the zone, outcome per person, the
+    SEGMENT_FLOWS rows per segment, today's incident load per segment)."""
+    ns = seg_country.shape[0]
+    ng = group_seg.shape[0]
+    n = uids.shape[0]
+    table = np.zeros((N_ROWS, ns), dtype=np.float64)
+    # detection, per group: P = 1 − exp(−λ)
+    detected = np.zeros(ng, dtype=np.bool_)
+    for g in range(ng):
+        s = group_seg[g]
+        c = seg_country[s]
+        lam = (k_det[c] * seg_guards[s] / length[s] * visibility[s] * detect_mult[s]
+               * (group_size[g] / 6.0) ** size_exp[c] * group_detect_mult[g] + sensors[s] + sensor_hazard[c])
+        detected[g] = hashed_uniform_one(keys[0], lead[g]) < -np.expm1(-lam)
+        table[_R_GROUPS, s] += 1
+    # response capacity, per segment: detected groups answered in a random order up to capacity
+    cap_int = np.empty(ns, dtype=np.float64)
+    for s in range(ns):
+        whole = np.floor(seg_capacity[s])
+        cap_int[s] = whole + (1.0 if hashed_uniform_one(keys[1], seg_keys[s]) < seg_capacity[s] - whole else 0.0)
+    idx = np.flatnonzero(detected)
+    u_respond = np.empty(idx.shape[0], dtype=np.float64)
+    seg_det = np.empty(idx.shape[0], dtype=np.int64)
+    for j in range(idx.shape[0]):
+        u_respond[j] = hashed_uniform_one(keys[2], lead[idx[j]])
+        seg_det[j] = group_seg[idx[j]]
+    o1 = np.argsort(u_respond, kind="mergesort")
+    order = o1[np.argsort(seg_det[o1], kind="mergesort")]
+    answered = np.zeros(ng, dtype=np.bool_)
+    rank, prev = 0, -1
+    for j in range(order.shape[0]):
+        s = seg_det[order[j]]
+        rank = rank + 1 if s == prev else 0
+        prev = s
+        answered[idx[order[j]]] = rank < cap_int[s]
+    for g in range(ng):
+        s = group_seg[g]
+        if detected[g]:
+            table[_R_INC, s] += 1
+            if not answered[g]:
+                table[_R_UNANS, s] += 1
+        if violence > 0 and answered[g] and hashed_uniform_one(keys[7], lead[g]) < violence:
+            table[_R_VIOL, s] += 1
+    # per person: stopped, held or across; the intercepted pushed back or detained
+    outcome = np.empty(n, dtype=np.int8)
+    n_back = 0
+    for j in range(n):
+        i = uids[j]
+        g = group_of[j]
+        s = group_seg[g]
+        c = seg_country[s]
+        stop_frac = min(1.0, seg_guards[s] * stop_per_guard[c] / group_size[g])
+        code = classify_one(answered[g], detected[g], hold_today[s] * (1.0 - assistance), stop_frac,
+                            passability[s], hashed_uniform_one(keys[3], i))
+        if code == 0:  # intercepted
+            share = pushback[c] * (vuln_factor[c] if vulnerable[i] else 1.0)
+            if hashed_uniform_one(keys[4], i) < share:
+                outcome[j] = PUSHED
+            elif detain_one(i, c, interior[s], day, free, n_detained, status, country, node, ti_next, flows,
+                            detention_days, keys[5], detained_code):
+                outcome[j] = DETAINED
+            else:  # detention full: pushed back where pushbacks are allowed, else released
+                outcome[j] = PUSHED if pushback[c] > 0 else RELEASED
+        else:
+            outcome[j] = OUTCOME_OF_CODE[code]
+        if outcome[j] >= PUSHED:
+            n_back += 1
+    # the crossers start walking inland (after all detentions, as before)
+    back = np.empty(n_back, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        i = uids[j]
+        s = group_seg[group_of[j]]
+        o = outcome[j]
+        if o <= RELEASED:
+            c = seg_country[s]
+            flows[status[i], interior_code] += 1
+            status[i] = interior_code
+            country[i] = c
+            node[i] = interior[s]
+            ti_next[i] = day + geometric_wait(hashed_uniform_one(keys[6], i), interior_days)
+        else:
+            if o >= PUSHED:
+                back[k] = i
+                k += 1
+        table[_R_ALL, s] += 1
+        if ROW_OF_OUTCOME[o] >= 0:
+            table[ROW_OF_OUTCOME[o], s] += 1
+    incidents = np.empty(ns, dtype=np.float64)
+    for s in range(ns):
+        table[_R_TURN, s] = table[_R_PUSH, s] + table[_R_TURN, s]
+        table[_R_ATT, s] = table[_R_TURN, s] + table[_R_DET, s] + table[_R_REL, s]
+        c = seg_country[s]
+        table[_R_INJ, s] = table[_R_VIOL, s] * injuries_per_violent[c]
+        incidents[s] = table[_R_INC, s] + table[_R_VIOL, s] * (violent_load[c] - 1.0)
+    return back, outcome, table, incidents
+
+
+@cached_njit()
+def admit_at_checkpoints(active, zone, intake, seg_country, interior, status, node, ti_next, country, flows, day,
+                         counts, zone_code, reception_code, live):
+    """`Border.checkpoint` for the open crossing points `active`, one after the other;
+    fills `counts` per segment and returns the uids admitted."""
+    taken = np.empty(0, dtype=np.int64)
+    for s in active:
+        room = int(intake[s])
+        take = np.empty(min(room, live.shape[0]), dtype=np.int64)
+        k = 0
+        for i in live:
+            if k == take.shape[0]:
+                break
+            if status[i] == zone_code and node[i] == zone[s] and ti_next[i] <= day:
+                take[k] = i
+                k += 1
+        for i in take[:k]:
+            flows[status[i], reception_code] += 1
+            status[i] = reception_code
+            country[i] = seg_country[s]
+            node[i] = interior[s]
+        counts[s] = k
+        taken = np.concatenate((taken, take[:k]))
+    return taken

@@ -19,11 +19,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-from ..engine import kernels
 from ..engine.graph import TYPE_CODE
+from ..engine.kernels import depart_people, expose_and_triage, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
+from .reception import detain_one
 from .temperature import daily_temperature
 
 
@@ -64,6 +66,9 @@ class Health(Module):
                                      for s in hu.shelters]).reshape(len(hu.shelters), cal.n_days)
         for k, s in enumerate(hu.shelters):
             sim.index.shelter[s.node] = k
+        self.shelter_draws = np.zeros((len(hu.shelters), g.n), dtype=bool)  # [shelter, zone node]
+        for k, zones in enumerate(self.shelter_from):
+            self.shelter_draws[k, zones] = True
         self.exposure = g.exposure.copy()
         self.capital = int(g.of_type("capital")[0]) if g.of_type("capital").size else -1
         self.interior_code = TYPE_CODE["interior"]
@@ -91,102 +96,214 @@ class Health(Module):
     def phases(self):
         return [("health.shelter", self.shelter), ("health.exposure", self.expose), ("health.discharge", self.discharge)]
 
-    def _scope(self, country: np.ndarray) -> np.ndarray:
-        """Scope row per person: their defending country, or the orchestrator's (last row)."""
-        return np.where(country >= 0, country, self.nd)
-
     # -- shelters ----------------------------------------------------------------------------
     def shelter(self, day: int) -> None:
-        sim, pop = self.sim, self.sim.pop
+        """Each open shelter keeps up to its capacity of the people inside (the rest go back
+        to the capital) and fills its free places from the zones it draws from, the
+        weakest (lowest reserve) first. One compiled pass (`shelter_people`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         if not len(self.shelters):
             return
-        movement = sim.module("movement")
-        sheltered = np.zeros(len(self.shelters))
-        for k in range(len(self.shelters)):
-            if self.shelter_cap[k, day] <= 0 and (day == 0 or self.shelter_cap[k, day - 1] <= 0):
-                continue  # closed yesterday and today: nobody inside, nobody to take in
-            node = self.shelter_node[k]
-            staging = pop.find(Status.STAGING)
-            inside = staging[pop.node[staging] == node]
-            cap = int(self.shelter_cap[k, day])
-            if inside.size > cap:  # shelter shrinks or closes: people go back to the capital
-                out = inside[cap:]
-                if self.capital >= 0:
-                    movement.depart(out, self.capital, day, why="shelter closed")
-                inside = inside[:cap]
-            room = cap - inside.size
-            if room > 0:
-                zone = pop.find(Status.ZONE)
-                cand = zone[np.isin(pop.node[zone], self.shelter_from[k])]
-                if cand.size:
-                    take = cand[np.argsort(pop.health[cand], kind="stable")[:room]]
-                    movement.depart(take, node, day, why="moved into a shelter")
-                    pop.country[take] = -1
-            sheltered[k] = inside.size
+        bad, sheltered, sent_out, taken = shelter_people(
+            pop.status, pop.node, pop.country, pop.health, pop.dest, pop.ti_next, pop.flows, g.next_hop,
+            g.travel_days, day, self.shelter_node, self.shelter_draws, self.shelter_cap, self.capital,
+            np.int8(Status.STAGING), np.int8(Status.ZONE), np.int8(Status.TRANSIT), pop.live)
+        g.check_routed(bad, pop.node, "to or from a shelter")
+        pop.traced_changes((sent_out, "transit (shelter closed)"),
+                            (taken, "transit (moved into a shelter)"))
         sim.results.rec("n_sheltered", day, sheltered)
 
     # -- exposure, hospital, death --------------------------------------------------------------
     def expose(self, day: int) -> None:
+        """One day outdoors (`kernels.expose_and_triage`), then the dead and those found in
+        need of care (chance find_prob × aid access) — one compiled call (`expose_day`)."""
         sim, pop = self.sim, self.sim.pop
         res = sim.results
         res.rec("temperature_c", day, self.temperature[day])
-        ns = self.nd + 1
         exposure = self.exposure
         if len(self.shelters):
             exposure = exposure.copy()
             exposure[self.shelter_node[self.shelter_cap[:, day] > 0]] = 0.0
-        dead, need, access, cold, zsum, zcnt = kernels.expose_and_triage(
-            pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, exposure,
-            self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(), self.zone_aid[day],
-            self.aid_restore, self.threshold, np.int8(Status.ZONE), np.int8(Status.INTERIOR),
-            np.int8(Status.STAGING), ns, self.temperature[day] < 0, np.int8(Status.CAPITAL))
+        dead, hospitalised, cold, mean_zone, deaths, found = expose_day(
+            pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, pop.ti_next,
+            pop.flows, exposure, self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(),
+            self.zone_aid[day], self.aid_restore, self.threshold, self.nd, self.temperature[day] < 0, day,
+            self.find_prob, self.hospital_days, sim.streams["health.found"].day_key(day),
+            sim.streams["health.hospital_days"].day_key(day),
+            np.int8(Status.ZONE), np.int8(Status.INTERIOR), np.int8(Status.STAGING), np.int8(Status.CAPITAL),
+            np.int8(Status.DEAD), np.int8(Status.HOSPITAL), pop.live)
         res.rec("person_days_below_0c", day, cold)
-        res.rec("mean_health_zone", day, np.divide(zsum[: self.nd], zcnt[: self.nd], out=np.zeros(self.nd),
-                                                   where=zcnt[: self.nd] > 0))
-        if dead.size:
-            pop.transition(dead, Status.DEAD, "died of exposure")
-            res.rec("new_deaths", day, np.bincount(self._scope(pop.country[dead]), minlength=ns))
-        if need.size:
-            found = sim.streams["health.found"].uniform(day, need) < self.find_prob * access
-            who = need[found]
-            if who.size:
-                pop.transition(who, Status.HOSPITAL, "found and hospitalised")
-                pop.ti_next[who] = day + self.geometric_days("health.hospital_days", day, who, self.hospital_days)
-                res.rec("new_hospitalised", day, np.bincount(self._scope(pop.country[who]), minlength=ns))
+        res.rec("mean_health_zone", day, mean_zone)
+        res.rec("new_deaths", day, deaths)
+        res.rec("new_hospitalised", day, found)
+        pop.traced_changes((dead, "dead (died of exposure)"),
+                            (hospitalised, "hospital (found and hospitalised)"))
 
     def discharge(self, day: int) -> None:
-        """After hospital: people found after crossing enter detention in that country;
-        people found in the zone (orchestrator side) go back to staging."""
-        sim, pop = self.sim, self.sim.pop
-        hosp = pop.find(Status.HOSPITAL)
-        due = hosp[pop.ti_next[hosp] <= day]
-        if due.size == 0:
-            return
-        pop.health[due] = 1.0
-        crossed = self.sim.graph.type_code[pop.node[due]] == self.interior_code
-        back = due[~crossed]
-        if back.size:
-            staging = sim.module("transit").staging_of[pop.node[back]]
-            dest = np.where(staging >= 0, staging, self.capital)
-            pop.country[back] = -1
-            pop.target[back] = -1
-            sim.module("movement").depart(back, dest, day, why="discharged, back to staging")
-        due = due[crossed]
-        c = pop.country[due]
-        admitted = sim.module("reception").detain(due, c, pop.node[due], day)
+        """After hospital: people found after crossing enter detention in that country (if
+        full, they are released inland and move on); people found in the zone (orchestrator
+        side) go back to staging. One compiled pass (`discharge_patients`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
+        reception, st = sim.module("reception"), sim.streams
+        bad, back, detained, released, det_counts, rel_counts = discharge_patients(
+            pop.status, pop.ti_next, pop.node, pop.dest, pop.country, pop.target, pop.segment, pop.health, pop.flows,
+            day, g.type_code, self.interior_code, sim.module("transit").staging_of, self.capital,
+            reception.free_places(day), reception.n_detained, reception.detention_days,
+            st["reception.detention"].day_key(day), st["onward.interior_days"].day_key(day),
+            sim.module("onward").interior_days, self.n_segments, g.next_hop, g.travel_days,
+            np.int8(Status.HOSPITAL), np.int8(Status.DETAINED), np.int8(Status.INTERIOR), np.int8(Status.TRANSIT),
+            pop.live)
+        g.check_routed(bad, pop.node, "back to staging")
+        pop.traced_changes((back, "transit (discharged, back to staging)"),
+                            (detained, "detained (detained)"),
+                            (released, "interior (crossed the border)"))
         # found inland after an unseen crossing: the defender records them like an inland
         # apprehension (a detention, or a release when detention is full)
-        self._count_by_segment(("new_detentions", "new_attempts"), due[admitted], day)
-        overflow = due[~admitted]
-        self._count_by_segment(("new_released", "new_attempts"), overflow, day)
-        if overflow.size:
-            # no place in detention: released inland and moving on
-            sim.module("onward").enter(overflow, pop.country[overflow], pop.node[overflow], day)
+        if detained.size:
+            sim.results.add("new_detentions", day, det_counts)
+            sim.results.add("new_attempts", day, det_counts)
+        if released.size:
+            sim.results.add("new_released", day, rel_counts)
+            sim.results.add("new_attempts", day, rel_counts)
 
-    def _count_by_segment(self, metrics: tuple[str, ...], uids: np.ndarray, day: int) -> None:
-        if uids.size == 0:
-            return
-        seg = self.sim.pop.segment[uids]
-        counts = np.bincount(seg[seg >= 0], minlength=self.n_segments).astype(float)
-        for name in metrics:
-            self.sim.results.add(name, day, counts)
+
+@cached_njit()
+def shelter_people(status, node, country, health, dest_col, ti_next, flows, next_hop, travel_days, day,
+                   shelter_node, shelter_draws, shelter_cap, capital, staging_code, zone_code, transit_code, live):
+    """`Health.shelter` for every shelter in turn; returns (−1 or the uid of someone with no
+    route, people per shelter, the uids sent out, the uids taken in)."""
+    n = live.shape[0]
+    n_shelters = shelter_node.shape[0]
+    sheltered = np.zeros(n_shelters, dtype=np.float64)
+    sent_out = np.empty(0, dtype=np.int64)
+    taken = np.empty(0, dtype=np.int64)
+    for k in range(n_shelters):
+        if shelter_cap[k, day] <= 0 and (day == 0 or shelter_cap[k, day - 1] <= 0):
+            continue  # closed yesterday and today: nobody inside, nobody to take in
+        here = shelter_node[k]
+        inside = np.empty(n, dtype=np.int64)
+        cand = np.empty(n, dtype=np.int64)
+        n_in = n_cand = 0
+        for i in live:
+            if status[i] == staging_code and node[i] == here:
+                inside[n_in] = i
+                n_in += 1
+            elif status[i] == zone_code and shelter_draws[k, node[i]]:
+                cand[n_cand] = i
+                n_cand += 1
+        cap = int(shelter_cap[k, day])
+        if n_in > cap:  # the shelter shrinks or closes: people go back to the capital
+            out = inside[cap:n_in].copy()
+            if capital >= 0:
+                bad = depart_people(out, np.full(out.shape[0], capital, dtype=np.int32), status, node, dest_col,
+                                    ti_next, next_hop, travel_days, day, transit_code, flows)
+                if bad >= 0:
+                    return out[bad], sheltered, sent_out, taken
+                sent_out = np.concatenate((sent_out, out))
+            n_in = cap
+        room = cap - n_in
+        if room > 0 and n_cand > 0:
+            cand = cand[:n_cand]
+            weakest = cand[np.argsort(health[cand], kind="mergesort")[:room]]
+            bad = depart_people(weakest, np.full(weakest.shape[0], here, dtype=np.int32), status, node, dest_col,
+                                ti_next, next_hop, travel_days, day, transit_code, flows)
+            if bad >= 0:
+                return weakest[bad], sheltered, sent_out, taken
+            for i in weakest:
+                country[i] = -1
+            taken = np.concatenate((taken, weakest))
+        sheltered[k] = n_in
+    return -1, sheltered, sent_out, taken
+
+
+@cached_njit()
+def expose_day(status, node, country, health, vulnerable, frailty, days_in_zone, ti_next, flows, exposure,
+               loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, nd,
+               freezing, day, find_prob, hospital_days, key_found, key_stay, zone_code, interior_code, staging_code,
+               capital_code, dead_code, hospital_code, live):
+    """`Health.expose`: returns (the dead, the hospitalised, person-days below 0 °C per
+    scope, mean reserve in the zone per country, deaths and hospitalisations per scope);
+    scope = the defending country, or the orchestrator's (last)."""
+    ns = nd + 1
+    dead, need, access, cold, zsum, zcnt = expose_and_triage(
+        status, node, country, health, vulnerable, frailty, days_in_zone, exposure, loss_today, hunger_per_day,
+        vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, zone_code, interior_code, staging_code,
+        ns, freezing, capital_code, live)
+    mean_zone = np.zeros(nd, dtype=np.float64)
+    for c in range(nd):
+        if zcnt[c] > 0:
+            mean_zone[c] = zsum[c] / zcnt[c]
+    deaths = np.zeros(ns, dtype=np.int64)
+    for i in dead:
+        flows[status[i], dead_code] += 1
+        status[i] = dead_code
+        deaths[country[i] if country[i] >= 0 else nd] += 1
+    found = np.zeros(ns, dtype=np.int64)
+    hospitalised = np.empty(need.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(need.shape[0]):
+        i = need[j]
+        if hashed_uniform_one(key_found, i) < find_prob * access[j]:
+            flows[status[i], hospital_code] += 1
+            status[i] = hospital_code
+            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_stay, i), hospital_days)
+            found[country[i] if country[i] >= 0 else nd] += 1
+            hospitalised[m] = i
+            m += 1
+    return dead, hospitalised[:m], cold, mean_zone, deaths, found
+
+
+@cached_njit()
+def discharge_patients(status, ti_next, node, dest_col, country, target, segment, health, flows, day, type_code,
+                       interior_type, staging_of, capital, free, n_detained, detention_days, key_stay, key_walk,
+                       interior_days, n_segments, next_hop, travel_days, hospital_code, detained_code, interior_code,
+                       transit_code, live):
+    """`Health.discharge`; returns (−1 or the uid of someone with no route, the uids sent
+    back to staging, detained, released inland, and detentions and releases per segment)."""
+    n = live.shape[0]
+    back = np.empty(n, dtype=np.int64)
+    crossed = np.empty(n, dtype=np.int64)
+    n_back = n_crossed = 0
+    for i in live:
+        if status[i] == hospital_code and ti_next[i] <= day:
+            health[i] = 1.0
+            if type_code[node[i]] == interior_type:
+                crossed[n_crossed] = i
+                n_crossed += 1
+            else:
+                back[n_back] = i
+                n_back += 1
+    back = back[:n_back].copy()
+    dest = np.empty(n_back, dtype=np.int32)
+    for j in range(n_back):
+        i = back[j]
+        s = staging_of[node[i]]
+        dest[j] = s if s >= 0 else capital
+        country[i] = -1
+        target[i] = -1
+    bad = depart_people(back, dest, status, node, dest_col, ti_next, next_hop, travel_days, day, transit_code, flows)
+    if bad >= 0:
+        return back[bad], back, back[:0], back[:0], np.zeros(n_segments), np.zeros(n_segments)
+    detained = np.empty(n_crossed, dtype=np.int64)
+    released = np.empty(n_crossed, dtype=np.int64)
+    n_det = n_rel = 0
+    det_counts = np.zeros(n_segments, dtype=np.float64)
+    rel_counts = np.zeros(n_segments, dtype=np.float64)
+    for j in range(n_crossed):
+        i = crossed[j]
+        if detain_one(i, country[i], node[i], day, free, n_detained, status, country, node, ti_next, flows,
+                      detention_days, key_stay, detained_code):
+            detained[n_det] = i
+            n_det += 1
+            if segment[i] >= 0:
+                det_counts[segment[i]] += 1
+        else:
+            released[n_rel] = i
+            n_rel += 1
+            if segment[i] >= 0:
+                rel_counts[segment[i]] += 1
+    for i in released[:n_rel]:  # no place in detention: released inland and moving on
+        flows[status[i], interior_code] += 1
+        status[i] = interior_code
+        ti_next[i] = day + geometric_wait(hashed_uniform_one(key_walk, i), interior_days)
+    return -1, back, detained[:n_det].copy(), released[:n_rel].copy(), det_counts, rel_counts

@@ -11,8 +11,10 @@ import numpy as np
 
 from ..engine import kernels
 from ..engine.graph import TYPE_CODE
+from ..engine.kernels import advance_travellers, find_status_due
 from ..engine.module import Module
-from ..engine.status import N_STATUS, Status
+from ..engine.numba_cache import cached_njit
+from ..engine.status import Status
 
 ARRIVAL_STATUS = {
     "origin": Status.RETURNED, "air_hub": Status.TRANSIT, "capital": Status.CAPITAL,
@@ -61,33 +63,44 @@ class Movement(Module):
             pop._trace(uids, "transit" + (f" ({why})" if why else ""))
 
     def advance(self, day: int) -> None:
+        """Everyone whose hop ends today moves on (`kernels.advance_travellers`); those who
+        reach their destination take the status of its node type. Today's arrivals (uids
+        and new statuses, in uid order) go to `sim.today["arrived"]`. One compiled call."""
         pop, g = self.sim.pop, self.sim.graph
-        status = pop.status
-        moving = pop.due(Status.TRANSIT, day)
-        arrived = {}
-        if moving.size:
-            done = kernels.advance_travellers(moving, pop.node, pop.dest, pop.ti_next, status,
-                                              day, g.next_hop, g.travel_days, self.arrive_status)
-            ids = moving[done]
-            new_status = status[ids]
-            pop.flows[Status.TRANSIT, :] += np.bincount(new_status, minlength=N_STATUS)
-            pop.flows[Status.TRANSIT, Status.TRANSIT] -= np.count_nonzero(new_status == Status.TRANSIT)
+        by_air = pop.by_air if "by_air" in pop.columns else np.zeros(0, dtype=bool)
+        ids, new_status, landed, onward = advance_day(
+            pop.status, pop.node, pop.dest, pop.ti_next, pop.country, by_air, pop.flows, np.int32(day), g.next_hop,
+            g.travel_days, self.arrive_status, np.int8(Status.TRANSIT), np.int8(Status.CAPITAL),
+            np.int8(Status.ONWARD), len(self.countries), pop.live)
+        self.sim.today["arrived"] = (ids, new_status)
+        if pop.traced:
             for st in np.unique(new_status):
-                arrived[int(st)] = ids[new_status == st]
-            if pop.traced:
-                for st, who in arrived.items():
-                    pop._trace(who, f"arrived: {Status(st).name.lower()}")
-        self.sim.today["arrived"] = arrived
+                pop._trace(ids[new_status == st], f"arrived: {Status(st).name.lower()}")
         res = self.sim.results
-        cap = arrived.get(int(Status.CAPITAL), np.empty(0, np.int64))
-        if cap.size and "by_air" in pop.columns:
-            landed = cap[pop.by_air[cap]]  # people sent back from a closed shelter do not count
-            pop.by_air[landed] = False
-            res.rec("new_arrivals_capital", day, landed.size)
-        else:
-            res.rec("new_arrivals_capital", day, 0)
-        onward = arrived.get(int(Status.ONWARD), np.empty(0, np.int64))
-        if onward.size:
-            c = pop.country[onward]
-            c = c[c >= 0]
-            res.rec("new_onward", day, np.bincount(c, minlength=len(self.countries))[: len(self.countries)])
+        res.rec("new_arrivals_capital", day, landed)
+        res.rec("new_onward", day, onward)
+
+
+@cached_njit()
+def advance_day(status, node, dest, ti_next, country, by_air, flows, day, next_hop, travel_days, arrive_status,
+                transit_code, capital_code, onward_code, n_countries, live):
+    """`Movement.advance`; returns (arrived uids, their new status, people landed in the
+    capital by air, onward arrivals per country crossed)."""
+    moving = find_status_due(status, transit_code, ti_next, day, live)
+    done = advance_travellers(moving, node, dest, ti_next, status, day, next_hop, travel_days, arrive_status)
+    ids = moving[done]
+    new_status = np.empty(ids.shape[0], dtype=np.int8)
+    landed = 0
+    onward = np.zeros(n_countries, dtype=np.float64)
+    for j in range(ids.shape[0]):
+        i = ids[j]
+        st = status[i]
+        new_status[j] = st
+        if st != transit_code:
+            flows[transit_code, st] += 1
+        if st == capital_code and by_air.shape[0] > 0 and by_air[i]:
+            by_air[i] = False  # people sent back from a closed shelter do not count
+            landed += 1
+        elif st == onward_code and 0 <= country[i] < n_countries:
+            onward[country[i]] += 1
+    return ids, new_status, landed, onward

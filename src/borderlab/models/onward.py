@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.kernels import depart_people, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
+from .reception import detain_one
 
 
 class Onward(Module):
@@ -31,36 +34,55 @@ class Onward(Module):
     def phases(self):
         return [("onward.inland", self.inland_step)]
 
-    def enter(self, uids: np.ndarray, country: np.ndarray, node: np.ndarray, day: int) -> None:
-        """People who crossed today start walking inland."""
-        if uids.size == 0:
-            return
-        pop = self.sim.pop
-        pop.transition(uids, Status.INTERIOR, "crossed the border")
-        pop.country[uids] = country
-        pop.node[uids] = node
-        pop.ti_next[uids] = day + self.geometric_days("onward.interior_days", day, uids, self.interior_days)
-
     def inland_step(self, day: int) -> None:
-        sim, pop = self.sim, self.sim.pop
-        nd = len(self.defenders)
-        inside = pop.find(Status.INTERIOR)
-        caught_c = np.zeros(nd)
-        if inside.size:
-            c = pop.country[inside]
-            caught = sim.streams["onward.inland"].uniform(day, inside) < self.inland[c]
-            cand = inside[caught]
-            admitted = sim.module("reception").detain(cand, c[caught], pop.node[cand], day)
-            done = cand[admitted]
-            if done.size:
-                seg = pop.segment[done]
-                counts = np.bincount(seg[seg >= 0], minlength=self.n_segments).astype(float)
-                sim.results.add("new_detentions", day, counts)
-                sim.results.add("new_attempts", day, counts)
-                caught_c = np.bincount(pop.country[done], minlength=nd).astype(float)
-            still = np.ones(inside.size, dtype=bool)
-            still[np.flatnonzero(caught)[admitted]] = False
-            leave = inside[still]
-            leave = leave[pop.ti_next[leave] <= day]
-            sim.module("movement").depart(leave, self.destination, day, why="picked up, moving on")
+        """People walking inland: each is caught with chance `inland_detection` of their
+        country and detained if there is a place; the others whose walk ends today are
+        picked up and move on. One compiled pass (`walk_inland`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
+        reception = sim.module("reception")
+        bad, detained, leave, seg_counts, caught_c = walk_inland(
+            pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.segment, pop.flows, np.int32(day),
+            self.inland, sim.streams["onward.inland"].day_key(day), reception.free_places(day),
+            reception.n_detained, reception.detention_days, sim.streams["reception.detention"].day_key(day),
+            self.destination, self.n_segments, g.next_hop, g.travel_days,
+            np.int8(Status.INTERIOR), np.int8(Status.DETAINED), np.int8(Status.TRANSIT), pop.live)
+        g.check_routed(bad, pop.node, "to the destination")
+        pop.traced_changes((detained, "detained (detained)"),
+                            (leave, "transit (picked up, moving on)"))
+        if detained.size:
+            sim.results.add("new_detentions", day, seg_counts)
+            sim.results.add("new_attempts", day, seg_counts)
         sim.results.rec("new_inland_detentions", day, caught_c)
+
+
+@cached_njit()
+def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, inland, key_inland, free,
+                n_detained, detention_days, key_stay, destination, n_segments, next_hop, travel_days,
+                interior_code, detained_code, transit_code, live):
+    """`Onward.inland_step`; returns (−1 or the uid of someone with no route, the detained,
+    those moving on, detentions per segment crossed, detentions per country)."""
+    n = live.shape[0]
+    detained = np.empty(n, dtype=np.int64)
+    leave = np.empty(n, dtype=np.int64)
+    n_det = n_leave = 0
+    seg_counts = np.zeros(n_segments, dtype=np.float64)
+    caught_c = np.zeros(inland.shape[0], dtype=np.float64)
+    for i in live:
+        if status[i] != interior_code:
+            continue
+        c = country[i]
+        if hashed_uniform_one(key_inland, i) < inland[c] and detain_one(
+                i, c, node[i], day, free, n_detained, status, country, node, ti_next, flows, detention_days,
+                key_stay, detained_code):
+            detained[n_det] = i
+            n_det += 1
+            if segment[i] >= 0:
+                seg_counts[segment[i]] += 1
+            caught_c[c] += 1
+        elif ti_next[i] <= day:
+            leave[n_leave] = i
+            n_leave += 1
+    leave = leave[:n_leave].copy()
+    bad = depart_people(leave, np.full(n_leave, destination, dtype=np.int32), status, node, dest_col, ti_next,
+                        next_hop, travel_days, day, transit_code, flows)
+    return (leave[bad] if bad >= 0 else -1), detained[:n_det].copy(), leave, seg_counts, caught_c

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
 
@@ -138,70 +140,30 @@ class Orchestrator(Module):
 
     # -- sending groups -----------------------------------------------------------------
     def launch(self, day: int) -> None:
-        """Form today's groups from people ready in the zone and give each a segment."""
+        """Form today's groups from people ready in the zone and give each a segment.
+
+        Each person due in the zone goes today with chance `intensity`; those going are
+        ordered by zone, randomly within a zone, and cut into groups of uniform size in
+        [lo, hi] from the zone's own draws; each group picks a segment of its zone with
+        chance ∝ `segment_weights`. All in one compiled pass (`form_groups`)."""
         sim, pop = self.sim, self.sim.pop
         ph = self.phase(day)
         sim.today["attempts"] = None
         if ph is None:
             return
-        ready = pop.due(Status.ZONE, day)
-        if ready.size == 0:
-            return
-        go = sim.streams["orchestrator.launch"].uniform(day, ready) < float(ph.intensity)
-        ready = ready[go]
-        if ready.size == 0:
-            return
-        # order people by zone, randomly within a zone
-        zone_of = pop.node[ready]
-        shuffle = sim.streams["orchestrator.shuffle"].uniform(day, ready)
-        order = np.lexsort((shuffle, zone_of))
-        ready, zone_of = ready[order], zone_of[order]
-        zones, start, n_z, _ = sorted_runs(zone_of)
-        has_seg = self.zone_n_segments[zones] > 0
-        if not has_seg.all():  # zones without segments: nobody is sent from there
-            keep = np.repeat(has_seg, n_z)
-            ready, zone_of = ready[keep], zone_of[keep]
-            zones, start, n_z, _ = sorted_runs(zone_of)
-            if ready.size == 0:
-                return
-        zrank = np.repeat(np.arange(zones.size), n_z)
-        pos = np.arange(ready.size) - start[zrank]
-        # group sizes per zone, uniform in [lo, hi], from the zone's own draws
-        lo, hi = ph.group_size.min, ph.group_size.max
-        m_z = n_z // lo + 1
-        draw_zone = np.repeat(np.arange(zones.size), m_z)
-        k = np.arange(draw_zone.size) - np.repeat(np.cumsum(m_z) - m_z, m_z)
-        ids = zones[draw_zone].astype(np.int64) * (1 << 32) + k
-        sizes = lo + np.floor(sim.streams["orchestrator.group_size"].uniform(day, ids) * (hi - lo + 1)).astype(np.int64)
-        csum = np.cumsum(sizes)
-        within = csum - np.repeat(csum[np.cumsum(m_z) - m_z] - sizes[np.cumsum(m_z) - m_z], m_z)
-        BIG = np.int64(1 << 32)
-        cut_keys = draw_zone.astype(np.int64) * BIG + within
-        slot = np.searchsorted(cut_keys, zrank.astype(np.int64) * BIG + pos, side="right")
-        used, _, group_size, group_of = sorted_runs(slot)  # slot is non-decreasing
-        group_zone = zones[draw_zone[used]]
-        # each group picks a segment of its zone
         w = self.segment_weights(day, ph)
-        cw = np.cumsum(w[self.seg_by_zone])
-        zstart = self.zone_seg_start[self.seg_zone[self.seg_by_zone]]
-        base = np.concatenate([[0.0], cw])[zstart]
-        tot = np.bincount(self.seg_zone[self.seg_by_zone], weights=w[self.seg_by_zone], minlength=len(self.zone_n_segments))
-        frac = (cw - base) / np.maximum(tot[self.seg_zone[self.seg_by_zone]], 1e-300)
-        keys = self.seg_zone[self.seg_by_zone] + np.minimum(frac, 1.0)
-        u = sim.streams["orchestrator.segment"].uniform(day, group_zone.astype(np.int64) * (1 << 32) + k[used])
-        pick = np.searchsorted(keys, group_zone + u * (1 - 1e-12), side="right")
-        pick = np.minimum(pick, self.zone_seg_start[group_zone] + self.zone_n_segments[group_zone] - 1)
-        group_seg = self.seg_by_zone[pick].astype(np.int64)
-        uids = ready
-        lead = uids[np.concatenate([[0], np.cumsum(group_size)[:-1]])]  # people are sorted by group
-        gid = self.next_group + np.arange(group_size.size)
+        streams = sim.streams
+        uids, group_of, group_seg, group_size, lead, trained = form_groups(
+            pop.status, pop.ti_next, pop.node, np.int32(day), np.int8(Status.ZONE), float(ph.intensity),
+            int(ph.group_size.min), int(ph.group_size.max),
+            streams["orchestrator.launch"].day_key(day), streams["orchestrator.shuffle"].day_key(day),
+            streams["orchestrator.group_size"].day_key(day), streams["orchestrator.segment"].day_key(day),
+            self.zone_n_segments, self.zone_seg_start, self.seg_zone, self.seg_by_zone, w,
+            pop.group, pop.segment, pop.n_attempts, pop.trained, np.int64(self.next_group), self.trained_on,
+            pop.live)
+        if uids.size == 0:
+            return
         self.next_group += group_size.size
-        pop.group[uids] = gid[group_of]
-        pop.segment[uids] = group_seg[group_of]
-        pop.n_attempts[uids] += 1
-        trained = np.zeros(group_size.size, dtype=bool)
-        if self.trained_on:
-            np.logical_or.at(trained, group_of, pop.trained[uids])
         sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead,
                                          float(ph.assistance), np.where(trained, self.trained_mult, 1.0),
                                          float(ph.violence))
@@ -222,22 +184,20 @@ class Orchestrator(Module):
 
     # -- after the border ------------------------------------------------------------------
     def coerce(self, day: int) -> None:
-        """Failed attempters: kept in the zone (retry later) or taken back to staging."""
-        sim, pop = self.sim, self.sim.pop
+        """Failed attempters: kept in the zone with chance `coercion` (retry after a
+        geometric wait) or taken back to staging, to be re-planned there. One compiled
+        pass (`coerce_failed`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         back = sim.today.get("back_in_zone")
         if back is None or back.size == 0:
             return
-        kept = sim.streams["orchestrator.coercion"].uniform(day, back) < self.coercion[day]
-        stay, leave = back[kept], back[~kept]
-        pop.ti_next[stay] = day + self.geometric_days("orchestrator.retry", day, stay, self.retry_days)
-        if leave.size:
-            staging = sim.module("transit").staging_of[pop.node[leave]]
-            has = staging >= 0
-            pop.target[leave[has]] = -1
-            pop.country[leave[has]] = -1
-            sim.module("movement").depart(leave[has], staging[has], day, why="taken back to staging")
-            rest = leave[~has]
-            pop.ti_next[rest] = day + self.geometric_days("orchestrator.retry", day, rest, self.retry_days)
+        st = sim.streams
+        bad, taken_back = coerce_failed(
+            back, pop.status, pop.node, pop.dest, pop.ti_next, pop.target, pop.country, pop.flows, day,
+            self.coercion[day], st["orchestrator.coercion"].day_key(day), st["orchestrator.retry"].day_key(day),
+            self.retry_days, sim.module("transit").staging_of, g.next_hop, g.travel_days, np.int8(Status.TRANSIT))
+        g.check_routed(bad, pop.node, "to staging")
+        pop.traced_changes((taken_back, "transit (taken back to staging)"))
 
     def withdraw_from_zone(self, day: int) -> None:
         """withdraw_from_zone events: take a share of the people in the zone away from the line
@@ -305,3 +265,110 @@ def sorted_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     start = np.flatnonzero(new)
     counts = np.diff(np.append(start, a.size))
     return a[start], start, counts, np.cumsum(new) - 1
+
+
+@cached_njit()
+def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
+                key_launch, key_shuffle, key_size, key_segment,
+                zone_n_segments, zone_seg_start, seg_zone, seg_by_zone, seg_weight,
+                group_col, segment_col, n_attempts_col, trained_col, first_group, trained_on, live):
+    """`Orchestrator.launch` in one pass; returns (uids sorted by group, group of each,
+    segment, size, lead uid and trained flag of each group) and writes the people's group,
+    segment and attempt count. Random numbers are the named streams' hashed uniforms:
+    launch and shuffle per person, size per (zone, k-th group), segment per (zone, k)."""
+    # who goes today: due in the zone, chosen with chance `intensity`, in a zone with segments
+    ready = np.empty(live.shape[0], dtype=np.int64)
+    m = 0
+    for i in live:
+        if status[i] == zone_code and ti_next[i] <= day:
+            if hashed_uniform_one(key_launch, i) < intensity and zone_n_segments[node[i]] > 0:
+                ready[m] = i
+                m += 1
+    ready = ready[:m]
+    # order by zone, randomly within a zone (a stable sort on the shuffle, then on the zone)
+    shuffle = np.empty(m, dtype=np.float64)
+    zone_of = np.empty(m, dtype=np.int64)
+    for j in range(m):
+        shuffle[j] = hashed_uniform_one(key_shuffle, ready[j])
+        zone_of[j] = node[ready[j]]
+    o1 = np.argsort(shuffle, kind="mergesort")
+    o2 = np.argsort(zone_of[o1], kind="mergesort")
+    uids = ready[o1[o2]]
+    # each zone's segments as keys zone + cumulative weight share, for a search per group
+    ns = seg_by_zone.shape[0]
+    cw = np.empty(ns, dtype=np.float64)
+    tot = np.zeros(zone_n_segments.shape[0], dtype=np.float64)
+    acc = 0.0
+    for j in range(ns):
+        acc += seg_weight[seg_by_zone[j]]
+        cw[j] = acc
+        tot[seg_zone[seg_by_zone[j]]] += seg_weight[seg_by_zone[j]]
+    keys = np.empty(ns, dtype=np.float64)
+    for j in range(ns):
+        z = seg_zone[seg_by_zone[j]]
+        start = zone_seg_start[z]
+        base = 0.0 if start == 0 else cw[start - 1]
+        frac = (cw[j] - base) / max(tot[z], 1e-300)
+        keys[j] = z + min(frac, 1.0)
+    # cut each zone's queue into groups of lo..hi people; each group picks a segment
+    group_of = np.empty(m, dtype=np.int64)
+    group_seg = np.empty(m, dtype=np.int64)
+    group_size = np.empty(m, dtype=np.int64)
+    lead = np.empty(m, dtype=np.int64)
+    trained = np.zeros(m, dtype=np.bool_)
+    n_groups = 0
+    j = 0
+    span = hi - lo + 1
+    while j < m:
+        z = zone_of[o1[o2[j]]]
+        k = -1
+        room = 0
+        while j < m and zone_of[o1[o2[j]]] == z:
+            if room == 0:  # the k-th group of this zone starts with this person
+                k += 1
+                gid = np.int64(z) * (1 << 32) + k
+                room = lo + np.int64(np.floor(hashed_uniform_one(key_size, gid) * span))
+                target = z + hashed_uniform_one(key_segment, gid) * (1 - 1e-12)
+                pick = np.searchsorted(keys, target, side="right")
+                last = zone_seg_start[z] + zone_n_segments[z] - 1
+                group_seg[n_groups] = seg_by_zone[min(pick, last)]
+                group_size[n_groups] = 0
+                lead[n_groups] = uids[j]
+                n_groups += 1
+            g = n_groups - 1
+            i = uids[j]
+            group_of[j] = g
+            group_size[g] += 1
+            group_col[i] = first_group + g
+            segment_col[i] = group_seg[g]
+            n_attempts_col[i] += 1
+            if trained_on and trained_col[i]:
+                trained[g] = True
+            room -= 1
+            j += 1
+    return (uids, group_of, group_seg[:n_groups].copy(), group_size[:n_groups].copy(),
+            lead[:n_groups].copy(), trained[:n_groups].copy())
+
+
+@cached_njit()
+def coerce_failed(back, status, node, dest_col, ti_next, target, country, flows, day, coercion, key_coercion,
+                  key_retry, retry_days, staging_of, next_hop, travel_days, transit_code):
+    """`Orchestrator.coerce`; returns (−1 or the uid of someone with no route, the uids
+    taken back to staging)."""
+    leave = np.empty(back.shape[0], dtype=np.int64)
+    staging = np.empty(back.shape[0], dtype=np.int32)
+    m = 0
+    for i in back:
+        s = staging_of[node[i]]
+        if hashed_uniform_one(key_coercion, i) >= coercion and s >= 0:
+            target[i] = -1
+            country[i] = -1
+            leave[m] = i
+            staging[m] = s
+            m += 1
+        else:  # kept in the zone (or nowhere to take them): try again after a wait
+            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_retry, i), retry_days)
+    leave = leave[:m].copy()
+    bad = depart_people(leave, staging[:m], status, node, dest_col, ti_next, next_hop, travel_days, day,
+                        transit_code, flows)
+    return (leave[bad] if bad >= 0 else -1), leave

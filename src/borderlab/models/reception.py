@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import kernels
+from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
 
 
@@ -32,38 +33,67 @@ class Reception(Module):
     def phases(self):
         return [("reception.release", self.release)]
 
-    def detain(self, uids: np.ndarray, country: np.ndarray, node, day: int) -> np.ndarray:
-        """Detain whom capacity allows, in the order given; return the mask of those admitted."""
-        admitted = np.zeros(uids.size, dtype=bool)
-        if uids.size == 0:
-            return admitted
+    def free_places(self, day: int) -> np.ndarray:
+        """Places left in detention today, per country."""
         cap = self.sim.module("defenders").reception_cap[:, day]
-        free = np.maximum(0, np.floor(np.minimum(cap, 2.0**62)).astype(np.int64) - self.n_detained)
-        admitted, taken = kernels.admit_in_order(np.ascontiguousarray(country, dtype=np.int64), free)
-        self.n_detained += taken
-        a = uids[admitted]
-        if a.size:
-            pop = self.sim.pop
-            ca = country[admitted]
-            pop.transition(a, Status.DETAINED, "detained")
-            pop.country[a] = ca
-            pop.node[a] = node[admitted] if np.ndim(node) else node
-            # each person's stay, with their country's mean (per-person draws: one call serves all)
-            pop.ti_next[a] = day + self.geometric_days("reception.detention", day, a, self.detention_days[ca])
-        return admitted
+        return np.maximum(0, np.floor(np.minimum(cap, 2.0**62)).astype(np.int64) - self.n_detained)
 
     def release(self, day: int) -> None:
-        sim, pop = self.sim, self.sim.pop
-        due = pop.due(Status.DETAINED, day)
-        nd = len(self.defenders)
-        absconded = np.zeros(nd)
-        if due.size:
-            c = pop.country[due]
-            self.n_detained -= np.bincount(c, minlength=nd)
-            go = sim.streams["reception.abscond"].uniform(day, due) < self.abscond[c]
-            stay = due[~go]
-            pop.transition(stay, Status.RECEPTION, "released into reception")
-            leave = due[go]
-            sim.module("movement").depart(leave, self.destination, day, why="absconded towards the destination")
-            absconded = np.bincount(c[go], minlength=nd).astype(float)
+        """Detainees whose stay ends today: a share `abscond` moves on towards the
+        destination, the rest stay in reception. One compiled pass (`release_detainees`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
+        bad, stay, leave, absconded = release_detainees(
+            pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.flows, np.int32(day), self.n_detained,
+            self.abscond, sim.streams["reception.abscond"].day_key(day), self.destination, g.next_hop,
+            g.travel_days, np.int8(Status.DETAINED), np.int8(Status.RECEPTION), np.int8(Status.TRANSIT), pop.live)
+        g.check_routed(bad, pop.node, "to the destination")
+        pop.traced_changes((stay, "reception (released into reception)"),
+                            (leave, "transit (absconded towards the destination)"))
         sim.results.rec("new_absconded", day, absconded)
+
+
+@cached_njit(inline="always")
+def detain_one(i, c, here, day, free, n_detained, status, country, node, ti_next, flows, detention_days,
+               key_stay, detained_code):
+    """Detain person `i` in country `c` at node `here` if a place is free (`Reception.detain`
+    for one person, in a fused kernel); the stay is drawn from `reception.detention`."""
+    if free[c] <= 0:
+        return False
+    free[c] -= 1
+    n_detained[c] += 1
+    flows[status[i], detained_code] += 1
+    status[i] = detained_code
+    country[i] = c
+    node[i] = here
+    ti_next[i] = day + geometric_wait(hashed_uniform_one(key_stay, i), detention_days[c])
+    return True
+
+
+@cached_njit()
+def release_detainees(status, ti_next, country, node, dest_col, flows, day, n_detained, abscond, key_abscond,
+                      destination, next_hop, travel_days, detained_code, reception_code, transit_code, live):
+    """`Reception.release`; returns (−1 or the uid of someone with no route, the uids who
+    stay in reception, the uids who abscond, absconders per country)."""
+    n = live.shape[0]
+    stay = np.empty(n, dtype=np.int64)
+    leave = np.empty(n, dtype=np.int64)
+    n_stay = n_leave = 0
+    absconded = np.zeros(n_detained.shape[0], dtype=np.float64)
+    for i in live:
+        if status[i] == detained_code and ti_next[i] <= day:
+            c = country[i]
+            n_detained[c] -= 1
+            if hashed_uniform_one(key_abscond, i) < abscond[c]:
+                leave[n_leave] = i
+                n_leave += 1
+                absconded[c] += 1
+            else:
+                stay[n_stay] = i
+                n_stay += 1
+    stay, leave = stay[:n_stay].copy(), leave[:n_leave].copy()
+    for i in stay:
+        flows[status[i], reception_code] += 1
+        status[i] = reception_code
+    bad = depart_people(leave, np.full(n_leave, destination, dtype=np.int32), status, node, dest_col, ti_next,
+                        next_hop, travel_days, day, transit_code, flows)
+    return (leave[bad] if bad >= 0 else -1), stay, leave, absconded

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import kernels
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
 
 
@@ -69,12 +70,29 @@ class Returns(Module):
         self.sim.today["repatriated"] = n
 
     def voluntary(self, day: int) -> None:
+        """Stranded people who give up today go home (`kernels.voluntary_returns`), in one
+        compiled call (`return_voluntarily`)."""
         pop = self.sim.pop
-        gone = kernels.voluntary_returns(
-            pop.status, pop.ti_created, day, self.sim.streams["returns.voluntary"].day_key(day),
-            self.base, self.per_day, self.max_rate, self.zone_factor,
-            np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE))
-        self._go_home(gone, "gave up and went home")
+        gone = return_voluntarily(
+            pop.status, pop.ti_created, pop.node, pop.dest, pop.flows, day,
+            self.sim.streams["returns.voluntary"].day_key(day), self.base, self.per_day, self.max_rate,
+            self.zone_factor, self.home, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE),
+            np.int8(Status.RETURNED), pop.live)
+        pop.traced_changes((gone, "returned (gave up and went home)"))
         res = self.sim.results
         res.rec("new_voluntary_returns", day, gone.size)
         res.rec("new_returns", day, gone.size + self.sim.today.get("repatriated", 0))
+
+
+@cached_njit()
+def return_voluntarily(status, ti_created, node, dest, flows, day, key, base, per_day, max_rate, zone_factor,
+                       home, capital_code, staging_code, zone_code, returned_code, live):
+    """`Returns.voluntary`: the uids who went home today."""
+    gone = kernels.voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zone_factor,
+                                     capital_code, staging_code, zone_code, live)
+    for i in gone:
+        flows[status[i], returned_code] += 1
+        status[i] = returned_code
+        node[i] = home
+        dest[i] = home
+    return gone

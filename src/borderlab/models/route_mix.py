@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.numba_cache import cached_njit
+
 
 class RouteMix:
     """Per route and day, the probability of each nationality slot (rows sum to 1)."""
@@ -37,10 +39,31 @@ class RouteMix:
 
     def pick(self, route: np.ndarray, day: int, u: np.ndarray) -> np.ndarray:
         """Nationality codes for people boarding `route` today, from uniforms `u`."""
-        p = self.p[:, day]
-        cdf = np.cumsum(p, axis=1)
-        # guard against rounding: from the last slot with mass on, the slot catches all
-        last = p.shape[1] - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
-        cdf[np.arange(p.shape[1])[None, :] >= last[:, None]] = 2.0
-        slot = (u[:, None] >= cdf[route]).sum(axis=1)
-        return self.code[route, np.minimum(slot, self.code.shape[1] - 1)]
+        return pick_nationality(self.p[:, day], self.code, np.ascontiguousarray(route, dtype=np.int64), u)
+
+
+@cached_njit()
+def pick_nationality(p, code, route, u):
+    """Inverse-CDF pick over each route's slots; from the last slot with mass on, the slot
+    catches all (a guard against rounding: a u just below 1 never falls past the mix)."""
+    n_routes, width = p.shape
+    cdf = np.empty((n_routes, width), dtype=np.float64)
+    for r in range(n_routes):
+        acc = 0.0
+        last = width - 1
+        for k in range(width - 1, -1, -1):
+            if p[r, k] > 0:
+                last = k
+                break
+        for k in range(width):
+            acc += p[r, k]
+            cdf[r, k] = 2.0 if k >= last else acc
+    out = np.empty(route.shape[0], dtype=code.dtype)
+    for j in range(route.shape[0]):
+        r = route[j]
+        slot = 0
+        for k in range(width):
+            if u[j] >= cdf[r, k]:
+                slot += 1
+        out[j] = code[r, min(slot, width - 1)]
+    return out

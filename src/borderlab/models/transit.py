@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
 
@@ -55,65 +57,115 @@ class Transit(Module):
         return [("transit.arrivals", self.on_arrivals), ("transit.dispatch", self.dispatch)]
 
     def on_arrivals(self, day: int) -> None:
-        """Schedule the next move of people who reached the capital, staging or the zone today."""
-        arrived = self.sim.today.get("arrived", {})
-        pop = self.sim.pop
-        cap = arrived.get(int(Status.CAPITAL))
-        if cap is not None and cap.size:
-            pop.ti_next[cap] = day + self.geometric_days("transit.capital_dwell", day, cap, self.capital_dwell)
-        stg = arrived.get(int(Status.STAGING))
-        if stg is not None and stg.size:
-            pop.ti_next[stg] = day + self.geometric_days("transit.staging_dwell", day, stg, self.staging_dwell)
-        zone = arrived.get(int(Status.ZONE))
-        if zone is not None and zone.size:
-            pop.ti_next[zone] = day + 1
-            zi = np.searchsorted(self.zones, pop.node[zone])
-            pop.country[zone] = self.zone_country[zi]
+        """Schedule the next move of people who reached the capital, staging or the zone
+        today: a geometric dwell in the capital and at staging; in the zone, ready
+        tomorrow, facing the zone's country. One compiled pass (`schedule_arrivals`)."""
+        ids, new_status = self.sim.today.get("arrived", (np.empty(0, np.int64), np.empty(0, np.int8)))
+        pop, st = self.sim.pop, self.sim.streams
+        schedule_arrivals(ids, new_status, pop.ti_next, pop.node, pop.country, np.int32(day),
+                          st["transit.capital_dwell"].day_key(day), self.capital_dwell,
+                          st["transit.staging_dwell"].day_key(day), self.staging_dwell, self.zones, self.zone_country,
+                          np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE))
 
-    def choose_zones(self, day: int, uids: np.ndarray, stream: str) -> np.ndarray:
-        """Pick a border zone per person from the orchestrator's weights today."""
+    def zone_cdf(self, day: int) -> np.ndarray:
+        """Cumulative chance of each border zone as a destination today (empty: none)."""
         orch = self.sim.module("orchestrator")
         w = orch.zone_weights(day, self.zones, self.zone_country, self.zone_weight)
         if w.sum() <= 0:
-            return np.full(uids.size, -1, dtype=np.int32)
-        cdf = np.cumsum(w / w.sum())
-        u = self.sim.streams[stream].uniform(day, uids)
-        pick = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
-        return self.zones[pick].astype(np.int32)
+            return np.empty(0)
+        return np.cumsum(w / w.sum())
 
     def dispatch(self, day: int) -> None:
-        sim, pop = self.sim, self.sim.pop
-        movement = sim.module("movement")
-        # capital → staging, limited by the buses available today (first come, first served)
-        ready = pop.due(Status.CAPITAL, day)
-        n_cap = 0
-        if ready.size and self.capacity[day] > 0:
+        """Capital → staging, up to the buses available today (first come, first served),
+        each person bound for a zone drawn from the orchestrator's weights; staging → the
+        zone assigned in the capital (re-drawn for those sent back), not out of an open
+        shelter. One compiled pass (`dispatch_people`)."""
+        sim, pop, g = self.sim, self.sim.pop, self.sim.graph
+        k = -1  # no buses today
+        if self.capacity[day] > 0:
             k = int(np.floor(self.capacity[day]))
             frac = self.capacity[day] - k
             if frac > 0 and sim.streams["transit.capacity"].uniform(day, np.zeros(1, np.int64))[0] < frac:
                 k += 1
-            ready = ready[:k]
-            zones = self.choose_zones(day, ready, "transit.zone_choice")
-            go = zones >= 0
-            ready, zones = ready[go], zones[go]
-            pop.target[ready] = zones
-            dest = np.where(self.staging_of[zones] >= 0, self.staging_of[zones], zones)
-            movement.depart(ready, dest, day, why="bussed towards the border")
-            n_cap = ready.size
-        # staging → zone (not out of an open shelter)
-        ready = pop.due(Status.STAGING, day)
-        if ready.size and self.shelter_nodes:
-            ready = ready[~self.is_shelter[pop.node[ready]]]
-        n_stg = 0
-        if ready.size:
-            # keep the zone assigned in the capital; re-plan for those sent back from the zone
-            zones = pop.target[ready].copy()
-            fresh = zones < 0
-            if fresh.any():
-                zones[fresh] = self.choose_zones(day, ready[fresh], "transit.zone_rechoice")
-            go = zones >= 0
-            ready, zones = ready[go], zones[go]
-            pop.target[ready] = zones
-            movement.depart(ready, zones, day, why="led into the border zone")
-            n_stg = ready.size
-        sim.results.rec("new_dispatched", day, [n_cap, n_stg])
+        st = sim.streams
+        bad, bussed, led = dispatch_people(
+            pop.status, pop.ti_next, pop.node, pop.dest, pop.target, pop.flows, np.int32(day), k,
+            self.zone_cdf(day), self.zones, self.staging_of, self.is_shelter,
+            st["transit.zone_choice"].day_key(day), st["transit.zone_rechoice"].day_key(day),
+            g.next_hop, g.travel_days, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.TRANSIT),
+            pop.live)
+        g.check_routed(bad, pop.node, "onwards")
+        pop.traced_changes((bussed, "transit (bussed towards the border)"),
+                            (led, "transit (led into the border zone)"))
+        sim.results.rec("new_dispatched", day, [bussed.size, led.size])
+
+
+@cached_njit()
+def _pick_zone(cdf, zones, u):
+    """The zone for uniform `u` from the cumulative weights (searchsorted, last catches all)."""
+    return zones[min(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)]
+
+
+@cached_njit()
+def dispatch_people(status, ti_next, node, dest_col, target, flows, day, k, cdf, zones, staging_of, is_shelter,
+                    key_choice, key_rechoice, next_hop, travel_days, capital_code, staging_code, transit_code, live):
+    """`Transit.dispatch` in one pass; returns (−1 or the uid of someone with no route, the
+    uids bussed from the capital, the uids led from staging into the zone)."""
+    cap_due = np.empty(live.shape[0], dtype=np.int64)
+    stg_due = np.empty(live.shape[0], dtype=np.int64)
+    n_cap = n_stg = 0
+    for i in live:
+        if ti_next[i] <= day:
+            if status[i] == capital_code:
+                cap_due[n_cap] = i
+                n_cap += 1
+            elif status[i] == staging_code and not is_shelter[node[i]]:
+                stg_due[n_stg] = i
+                n_stg += 1
+    # capital → staging (or straight to the zone where it has no staging area)
+    bussed = np.empty(0, dtype=np.int64)
+    if n_cap > 0 and k >= 0 and cdf.shape[0] > 0:
+        bussed = cap_due[: min(k, n_cap)].copy()
+        dest = np.empty(bussed.shape[0], dtype=np.int32)
+        for j in range(bussed.shape[0]):
+            z = _pick_zone(cdf, zones, hashed_uniform_one(key_choice, bussed[j]))
+            target[bussed[j]] = z
+            dest[j] = staging_of[z] if staging_of[z] >= 0 else z
+        bad = depart_people(bussed, dest, status, node, dest_col, ti_next, next_hop, travel_days, day,
+                            transit_code, flows)
+        if bad >= 0:
+            return bussed[bad], bussed, bussed[:0]
+    # staging → zone: the zone assigned in the capital; re-drawn for those sent back
+    led = np.empty(n_stg, dtype=np.int64)
+    dest = np.empty(n_stg, dtype=np.int32)
+    m = 0
+    for j in range(n_stg):
+        i = stg_due[j]
+        z = target[i]
+        if z < 0 and cdf.shape[0] > 0:
+            z = _pick_zone(cdf, zones, hashed_uniform_one(key_rechoice, i))
+        if z >= 0:
+            target[i] = z
+            led[m] = i
+            dest[m] = z
+            m += 1
+    led, dest = led[:m].copy(), dest[:m]
+    bad = depart_people(led, dest, status, node, dest_col, ti_next, next_hop, travel_days, day, transit_code, flows)
+    if bad >= 0:
+        return led[bad], bussed, led
+    return -1, bussed, led
+
+
+@cached_njit()
+def schedule_arrivals(ids, new_status, ti_next, node, country, day, key_capital, capital_dwell, key_staging,
+                      staging_dwell, zones, zone_country, capital_code, staging_code, zone_code):
+    """`Transit.on_arrivals` for today's arrivals (uids and new statuses)."""
+    for j in range(ids.shape[0]):
+        i = ids[j]
+        if new_status[j] == capital_code:
+            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_capital, i), capital_dwell)
+        elif new_status[j] == staging_code:
+            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_staging, i), staging_dwell)
+        elif new_status[j] == zone_code:
+            ti_next[i] = day + 1
+            country[i] = zone_country[np.searchsorted(zones, node[i])]

@@ -1,0 +1,265 @@
+"""The compiled day (issue #12): each phase compiled into one kernel must give exactly the
+run its former NumPy version gave — same random draws in the same roles, same outcomes.
+
+The former versions live in tests/numpy_phases.py. A run with one phase put back to NumPy
+is compared with the all-compiled run: every result series, every person's columns and
+the daily status counts and flows must be equal (not close: equal). Small hand-made cases
+check what each kernel does on its own.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import numpy_phases
+from borderlab.engine.kernels import hashed_uniform_one
+from borderlab.engine.status import N_STATUS, Status
+from borderlab.models.border import SEGMENT_FLOWS, resolve_crossings
+from borderlab.models.orchestrator import form_groups
+from borderlab.models.transit import dispatch_people
+from conftest import BELARUS, STOCHASTIC, TOY, build, need_belarus
+
+# belarus-eu-2021 through the siege, adaptive and mass phases (Kuźnica, 8 Nov), with the
+# contested trained groups switched on so that their detection multiplier is used too
+BELARUS_SHORT = ["end=2021-11-20", "orchestrator.trained_groups.enabled=true",
+                 "orchestrator.trained_groups.share=0.05"]
+# Kuźnica admitting 3 asylum seekers a day until it closed on 9 Nov (the scenario admits none)
+CASES = {"belarus": (BELARUS, BELARUS_SHORT + ["segments.PL-kuznica.crossing_point.intake_per_day=3"]),
+         "toy-stochastic": (TOY, STOCHASTIC)}
+REFERENCE = {  # test name → the phases put back to NumPy together
+    "orchestrator.launch": [("orchestrator.launch", "orchestrator", numpy_phases.launch)],
+    "border.resolve": [("border.resolve", "border", numpy_phases.resolve)],
+    "transit.dispatch": [("transit.dispatch", "transit", numpy_phases.dispatch)],
+    "health.shelter": [("health.shelter", "health", numpy_phases.shelter)],
+    "health.exposure": [("health.exposure", "health", numpy_phases.expose)],
+    "reception.release": [("reception.release", "reception", numpy_phases.release)],
+    "onward.inland": [("onward.inland", "onward", numpy_phases.inland_step)],
+    "movement.advance": [("movement.advance", "movement", numpy_phases.advance),
+                         ("transit.arrivals", "transit", numpy_phases.on_arrivals)],
+    "returns.voluntary": [("returns.voluntary", "returns", numpy_phases.voluntary)],
+    "orchestrator.coerce": [("orchestrator.coerce", "orchestrator", numpy_phases.coerce)],
+    "health.discharge": [("health.discharge", "health", numpy_phases.discharge)],
+    "border.checkpoint": [("border.checkpoint", "border", numpy_phases.checkpoint)],
+}
+
+
+def run(case: str, numpy_phase: str | None = None):
+    scenario, overrides = CASES[case]
+    if scenario == BELARUS:
+        need_belarus()
+    sim, _ = build(scenario, overrides, seed=7)
+    for phase, module, step in REFERENCE.get(numpy_phase, []):
+        k = [name for name, _ in sim.loop].index(phase)
+        sim.loop[k] = (phase, functools.partial(step, sim.module(module)))
+    sim.run()
+    return sim
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_run(case: str):
+    return run(case)
+
+
+def assert_same_run(a, b):
+    assert a.pop.n == b.pop.n
+    np.testing.assert_array_equal(a.status_counts, b.status_counts)
+    np.testing.assert_array_equal(a.flow_log, b.flow_log)
+    for name in a.pop.columns:
+        np.testing.assert_array_equal(a.pop.column(name), b.pop.column(name), err_msg=name)
+    for name, metric in a.results.metrics.items():
+        np.testing.assert_array_equal(metric.data, b.results.metrics[name].data, err_msg=name)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("phase", sorted(REFERENCE))
+def test_compiled_phase_gives_the_numpy_run(case, phase):
+    compiled = compiled_run(case)
+    assert compiled.results.series("new_groups").sum() > 0  # the case exercises the border
+    if case == "belarus":
+        assert compiled.results.series("new_asylum_at_checkpoint").sum() > 0
+    assert_same_run(compiled, run(case, phase))
+
+
+# -- orchestrator.launch: form_groups -------------------------------------------------------------
+def groups_of(status, node, zone_n_segments, seg_zone, lo, hi, intensity=1.0, weights=None, trained=None):
+    n = status.size
+    seg_by_zone = np.argsort(seg_zone, kind="stable")
+    zone_seg_start = np.concatenate([[0], np.cumsum(zone_n_segments)[:-1]])
+    w = np.ones(seg_zone.size) if weights is None else weights
+    group, segment, attempts = np.full(n, -1, np.int32), np.full(n, -1, np.int16), np.zeros(n, np.int16)
+    trained = np.zeros(n, bool) if trained is None else trained
+    out = form_groups(status, np.zeros(n, np.int32), node, np.int32(0), np.int8(Status.ZONE), intensity, lo, hi,
+                      np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4), zone_n_segments, zone_seg_start,
+                      seg_zone, seg_by_zone, w, group, segment, attempts, trained, np.int64(10), True,
+                      np.arange(n))
+    return out, group, segment, attempts
+
+
+def test_form_groups_cuts_each_zone_into_groups_of_the_drawn_size():
+    """Zone node 1 has 7 people and segments 0, 1; zone node 2 has 2 people and segment 2;
+    node 0 has a person but no segment; one person is in transit. With sizes fixed at 3,
+    zone 1 gives groups of 3, 3, 1 and zone 2 one group of 2."""
+    status = np.array([Status.ZONE] * 10 + [Status.TRANSIT], dtype=np.int8)
+    node = np.array([1, 2, 1, 1, 0, 1, 1, 2, 1, 1, 1], dtype=np.int32)
+    zone_n_segments = np.array([0, 2, 1])
+    seg_zone = np.array([1, 1, 2], dtype=np.int32)
+    trained = np.zeros(11, bool)
+    trained[7] = True
+    (uids, group_of, group_seg, size, lead, is_trained), group, segment, attempts = groups_of(
+        status, node, zone_n_segments, seg_zone, 3, 3, trained=trained)
+    assert sorted(uids.tolist()) == [0, 1, 2, 3, 5, 6, 7, 8, 9]  # not 4 (no segment), not 10
+    assert size.tolist() == [3, 3, 1, 2]
+    assert group_of.tolist() == [0, 0, 0, 1, 1, 1, 2, 3, 3]
+    assert node[uids].tolist() == [1] * 7 + [2] * 2  # by zone
+    assert set(group_seg[:3].tolist()) <= {0, 1} and group_seg[3] == 2
+    assert lead.tolist() == uids[[0, 3, 6, 7]].tolist()
+    assert is_trained.tolist() == [False, False, False, True]  # person 7 is in zone 2's group
+    assert (group[uids] == 10 + group_of).all() and (segment[uids] == group_seg[group_of]).all()
+    assert attempts.sum() == 9 and group[4] == -1 and group[10] == -1
+
+
+def test_form_groups_sends_nobody_with_zero_intensity_and_follows_segment_weights():
+    status = np.full(6, Status.ZONE, dtype=np.int8)
+    node = np.zeros(6, dtype=np.int32)
+    (uids, *_), *_ = groups_of(status, node, np.array([3]), np.zeros(3, np.int32), 2, 2, intensity=0.0)
+    assert uids.size == 0
+    (uids, _, group_seg, size, *_), *_ = groups_of(status, node, np.array([3]), np.zeros(3, np.int32), 2, 2,
+                                                   weights=np.array([0.0, 1.0, 0.0]))
+    assert size.tolist() == [2, 2, 2] and group_seg.tolist() == [1, 1, 1]
+
+
+# -- border.resolve: resolve_crossings -----------------------------------------------------------
+def crossing(n_people, group_size, *, k_det, capacity, stop_per_guard, pushback, free, hold=0.0,
+             passability=1.0, violence=0.0):
+    """One segment (country 0) facing groups of `group_size`; people in the zone at node 5,
+    the segment's interior node is 9."""
+    group_of = np.arange(n_people) // group_size
+    ng = group_of[-1] + 1
+    size = np.bincount(group_of).astype(np.int64)
+    uids = np.arange(n_people, dtype=np.int64)
+    status = np.full(n_people, Status.ZONE, dtype=np.int8)
+    country, node = np.full(n_people, -1, np.int8), np.full(n_people, 5, np.int32)
+    ti_next, flows = np.zeros(n_people, np.int32), np.zeros((N_STATUS, N_STATUS), np.int64)
+    n_detained = np.zeros(1, np.int64)
+    one = np.ones(1)
+    back, outcome, table, incidents = resolve_crossings(
+        uids, group_of, np.zeros(ng, np.int64), size, uids[np.searchsorted(group_of, np.arange(ng))], np.ones(ng),
+        0.0, violence, 3, np.arange(1, 9, dtype=np.uint64), np.array([77], np.int64), np.zeros(1, np.int64),
+        one, one, np.array([passability]), np.array([9], np.int32), one, np.zeros(1), np.array([hold]),
+        np.array([k_det]), np.array([10.0]), np.zeros(1), np.zeros(1), np.array([capacity]),
+        np.array([stop_per_guard]), np.array([pushback]), one, np.array([2.0]), np.array([3.0]),
+        np.array([free], np.int64), n_detained, np.array([1.0]), 1.0,
+        status, country, node, ti_next, np.zeros(n_people, bool), flows, np.int8(Status.DETAINED),
+        np.int8(Status.INTERIOR))
+    rows = {name: table[i, 0] for i, name in enumerate(SEGMENT_FLOWS)}
+    return back, outcome, rows, incidents, status, country, node, ti_next, flows, n_detained
+
+
+def test_unanswered_groups_cross_in_sight():
+    """Everyone is seen (huge detection rate) and no one can answer (capacity 0): with no
+    barrier all 12 people in 2 groups get across, seen but not stopped."""
+    back, outcome, rows, incidents, status, country, node, ti_next, flows, _ = crossing(
+        12, 6, k_det=1e9, capacity=0.0, stop_per_guard=1.0, pushback=1.0, free=0)
+    assert back.size == 0
+    assert (rows["new_groups"], rows["new_incidents"], rows["new_unanswered"]) == (2, 2, 2)
+    assert (rows["new_attempts_all"], rows["new_unstopped"], rows["new_attempts"]) == (12, 12, 0)
+    assert incidents[0] == 2
+    assert (status == Status.INTERIOR).all() and (country == 0).all() and (node == 9).all()
+    assert (ti_next == 4).all()  # interior_days mean 1: on tomorrow
+    assert flows[Status.ZONE, Status.INTERIOR] == 12 and flows.sum() == 12
+
+
+def test_answered_groups_are_pushed_back_or_detained_in_order_then_released():
+    """Seen, answered (capacity 5 ≥ 2 groups) and all stopped (10 guards × 1 per 6 people).
+    With pushbacks everyone is back in the zone; without, detention takes the first 4 in
+    order and, pushbacks not allowed, the other 8 are released inland."""
+    back, outcome, rows, *_ = crossing(12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=4)
+    assert back.tolist() == list(range(12))
+    assert (rows["new_pushbacks"], rows["new_turnbacks"], rows["new_attempts"]) == (12, 12, 12)
+    assert rows["new_unanswered"] == 0 and rows["new_detentions"] == 0
+    back, outcome, rows, incidents, status, country, node, ti_next, flows, n_detained = crossing(
+        12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=0.0, free=4, violence=1.0)
+    assert back.size == 0
+    assert status[:4].tolist() == [Status.DETAINED] * 4 and (status[4:] == Status.INTERIOR).all()
+    assert n_detained[0] == 4 and (ti_next[:4] == 4).all()  # detention_days 1: out tomorrow
+    assert (rows["new_detentions"], rows["new_released"], rows["new_attempts"]) == (4, 8, 12)
+    # both answered groups were violent: 2 injuries each, and each weighs 3 incidents
+    assert (rows["new_violent_incidents"], rows["new_defender_injuries"]) == (2, 4)
+    assert incidents[0] == 2 + 2 * (3.0 - 1.0)
+
+
+def test_unseen_people_are_held_by_the_barrier_with_its_hold():
+    """Never seen (no detection): with a full barrier (hold 1) all stay in the zone; with
+    none they all get across unseen."""
+    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=0, hold=1.0)
+    assert back.size == 7 and rows["new_incidents"] == 0 and rows["new_turnbacks"] == 0
+    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=0)
+    assert back.size == 0 and rows["new_undetected"] == 7
+
+
+# -- transit.dispatch: dispatch_people -------------------------------------------------------------
+def test_dispatch_buses_the_first_in_the_capital_and_leads_staging_to_their_zone():
+    """Graph 0 capital → 1 staging → 2 zone, one day a hop. Five people due in the capital,
+    two buses: people 0 and 1 go to staging. At staging: person 5 was assigned zone 2,
+    person 6 is inside a shelter (node 3, not released), person 7 is not due yet."""
+    next_hop = np.array([[0, 1, 1, 1], [0, 1, 2, 3], [1, 1, 2, 1], [1, 1, 1, 3]], dtype=np.int32)
+    travel_days = np.ones((4, 4), dtype=np.int32)
+    status = np.array([Status.CAPITAL] * 5 + [Status.STAGING] * 3, dtype=np.int8)
+    node = np.array([0] * 5 + [1, 3, 1], dtype=np.int32)
+    ti_next = np.array([0] * 7 + [9], dtype=np.int32)
+    dest, target = np.full(8, -1, np.int32), np.array([-1] * 5 + [2, 2, 2], dtype=np.int32)
+    flows = np.zeros((N_STATUS, N_STATUS), np.int64)
+    bad, bussed, led = dispatch_people(
+        status, ti_next, node, dest, target, flows, np.int32(4), 2, np.array([1.0]), np.array([2]),
+        np.array([-1, -1, 1, -1], np.int32), np.array([False, False, False, True]), np.uint64(5), np.uint64(6),
+        next_hop, travel_days, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.TRANSIT),
+        np.arange(8))
+    assert bad == -1 and bussed.tolist() == [0, 1] and led.tolist() == [5]
+    assert target[:2].tolist() == [2, 2] and dest[:2].tolist() == [1, 1] and node[:2].tolist() == [1, 1]
+    assert dest[5] == 2 and node[5] == 2 and ti_next[5] == 5
+    assert status.tolist() == [Status.TRANSIT] * 2 + [Status.CAPITAL] * 3 + [Status.TRANSIT] + [Status.STAGING] * 2
+    assert flows[Status.CAPITAL, Status.TRANSIT] == 2 and flows[Status.STAGING, Status.TRANSIT] == 1
+
+
+def test_hashed_uniform_one_is_the_streams_uniform():
+    from borderlab.engine.streams import Stream
+
+    stream = Stream(3, "border.detect")
+    ids = np.array([0, 5, 2**40], dtype=np.int64)
+    expected = stream.uniform(11, ids)
+    assert [hashed_uniform_one(stream.day_key(11), i) for i in ids] == expected.tolist()
+
+
+# -- Population.live: the daily passes skip absorbed people ---------------------------------------
+def test_live_people_drop_the_absorbed_at_the_start_of_a_day_and_gain_the_new():
+    from borderlab.engine.population import CORE_COLUMNS, Population
+
+    pop = Population(list(CORE_COLUMNS))
+    pop.start_day(0)
+    pop.add(4, status=int(Status.ZONE))
+    pop.transition(np.array([1]), Status.DEAD)
+    pop.transition(np.array([2]), Status.ONWARD)
+    assert pop.live.tolist() == [0, 1, 2, 3]  # absorbed today: dropped tomorrow
+    pop.start_day(1)
+    assert pop.live.tolist() == [0, 3]
+    pop.add(2, status=int(Status.CAPITAL))
+    assert pop.live.tolist() == [0, 3, 4, 5]
+    assert pop.find(Status.ZONE).tolist() == [0, 3]
+    assert pop.find(Status.DEAD).tolist() == [1]  # absorbing statuses: everyone is looked at
+    assert pop.find_any(Status.ONWARD, Status.CAPITAL).tolist() == [2, 4, 5]
+
+
+def test_leaving_an_absorbing_status_breaks_conservation():
+    from borderlab.engine.sim import ConservationError
+
+    sim, _ = build(TOY, ["end=2021-09-03"])
+    sim.run(until=1)
+    dead = sim.pop.find(Status.ZONE)[:1]
+    sim.pop.start_day(1)
+    sim.pop.transition(dead, Status.DEAD)
+    sim.pop.transition(dead, Status.ZONE)  # a bug: the dead walk again
+    with pytest.raises(ConservationError, match="left an absorbing status"):
+        sim._check_conservation(1, sim.status_counts[0], sim.pop.counts())
