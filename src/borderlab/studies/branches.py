@@ -18,9 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure
 
-from ..reporting.plots import save_figure
 from ..scenario.branches import allocate_runs
 from .quantiles import COLUMNS, LEVELS, run_files, stacked_quantiles
 from .store import RUN_FILE, open_ensemble, write_table_atomic
@@ -123,6 +121,9 @@ def plot_branches(out: Path, plan, path: Path) -> Path:
     for xs, ys in bands.values():  # close the last month's step
         xs.append((xs[-1].astype("datetime64[M]") + 1).astype("datetime64[D]"))
         ys.append(ys[-1])
+    from matplotlib.figure import Figure   # only when plotting: plan.py imports this module (docs/performance.md)
+
+    from ..reporting.plots import save_figure
     names = [b.name for b in plan.branch_specs]
     counts = {n: plan.branches.count(n) for n in names}
     fig = Figure(figsize=(10, 2.8 * max(len(countries), 1)))

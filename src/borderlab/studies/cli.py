@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import BorderlabError
+from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 
 err = Console(stderr=True)
@@ -65,7 +66,8 @@ def ensemble(
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter in every run: path=value (repeatable)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write band plots."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write band plots (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     branches: bool = typer.Option(True, "--branches/--no-branches",
                                   help="For a scenario with `branches:`, spread the runs over them by prior weight "
                                        "(default); --no-branches runs the base scenario only."),
@@ -92,6 +94,7 @@ def ensemble(
         manifest = run_ensemble(scenario, runs, out_dir, seed=seed, vary=vary, params=param, overrides=set_ or [],
                                 workers=n, scheduler=scheduler, plots=plots, progress=progress, force=force,
                                 branches=branches, posterior=posterior, per_draw=per_draw)
+    add_report(out_dir, plots and report)
     if not quiet:
         _print_ensemble(manifest, out_dir)
         if "variance" in manifest["outputs"]:
@@ -178,7 +181,8 @@ def sensitivity(
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter in every run: path=value (repeatable)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the tornado plot."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the tornado plot (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ):
     """Global sensitivity analysis (SALib) of one metric over the declared parameter ranges;
@@ -199,6 +203,7 @@ def sensitivity(
             params=param, seed=seed, overrides=set_ or [], replicates=replicates, levels=levels,
             second_order=second_order, workers=n, scheduler=scheduler, plots=plots, progress=progress,
             on_plan=announce, force=force)
+    add_report(out_dir, plots and report)
     if quiet:
         return
     info = manifest["outputs"]

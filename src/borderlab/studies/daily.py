@@ -1,10 +1,11 @@
 """A run's daily tidy table (date, scope, metric, value), built cheaply for studies.
 
-`Results.to_table` builds the scope and metric columns as Python-object arrays of strings,
-which costs ~40 ms per belarus-eu-2021 run; an ensemble of 1,000 runs pays it 1,000 times.
-Here they are dictionary-encoded (small integer codes plus one list of names), which builds
-in ~2 ms and writes to Parquet several times faster. Values are identical: cast to plain
-strings, the table equals `Results.to_table` row for row (tests/test_ensemble.py checks it).
+`Results.to_table` builds the scope and metric columns as plain strings, one per row (it
+once built them from Python-object arrays, ~40 ms per belarus-eu-2021 run, paid by every run
+of an ensemble). Here they are dictionary-encoded (small integer codes plus one list of
+names), which builds in ~2 ms and writes to Parquet several times faster. Values are
+identical: cast to plain strings, the table equals `Results.to_table` row for row
+(tests/test_ensemble.py checks it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 
 import numpy as np
 import pyarrow as pa
+
+from ..reporting.arrow_columns import date_column, numeric_column, string_column
 
 LAYOUT_KEY = b"borderlab.layout"  # schema metadata: same value ⇔ same (date, scope, metric) rows
 
@@ -43,11 +46,16 @@ def daily_table(results, dates: np.ndarray) -> pa.Table:
     layout = hashlib.blake2b(json.dumps([[[m.name, m.scopes + list(m.groups)] for m in results.metrics.values()],
                                          str(dates[0]) if n else "", n]).encode(), digest_size=16).hexdigest()
     return pa.table([
-        pa.array(np.tile(np.asarray(dates[:n], dtype="datetime64[D]"), rows // n if n else 0)),
-        pa.DictionaryArray.from_arrays(pa.array(np.concatenate(scope_idx)), pa.array(list(scope_codes), pa.string())),
-        pa.DictionaryArray.from_arrays(pa.array(np.concatenate(metric_idx)), pa.array(list(results.metrics), pa.string())),
-        pa.array(np.concatenate(values), pa.float64()),
+        date_column(np.tile(np.asarray(dates[:n], dtype="datetime64[D]"), rows // n if n else 0)),
+        _names(list(scope_codes), np.concatenate(scope_idx)),
+        _names(list(results.metrics), np.concatenate(metric_idx)),
+        numeric_column(np.concatenate(values)),
     ], schema=DAILY_SCHEMA.with_metadata({LAYOUT_KEY: f"daily:{layout}".encode()}))
+
+
+def _names(names: list[str], codes: np.ndarray) -> pa.DictionaryArray:
+    """A dictionary column: int32 codes into `names` (built without pandas: arrow_columns.py)."""
+    return pa.DictionaryArray.from_arrays(numeric_column(codes, np.int32), string_column(names, np.arange(len(names))))
 
 
 def conform(table: pa.Table) -> pa.Table:
