@@ -34,10 +34,10 @@ def test_add_tables_pairs_rows_as_flee_does():
 
 def test_registration_correction_rescales_earlier_rows():
     table = np.array([[0.0, 100.0], [10.0, 200.0], [20.0, 150.0], [30.0, 160.0]])
-    assert correct_registrations(table, 20) == 1
+    assert correct_registrations(table, 20) == (1, False)
     # rows before day 20 × 150/200
     assert table[:, 1].tolist() == [75.0, 150.0, 150.0, 160.0]
-    assert correct_registrations(table, 25) == 0
+    assert correct_registrations(table, 25) == (0, False)
 
 
 def test_errors_and_ard():

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 
 out = Console()
@@ -23,8 +24,8 @@ class Method(str, Enum):
 
 
 def calibrate(
-    scenario: str = typer.Argument(..., help="Built-in scenario name or path to a YAML file whose parameters carry `free: true` and a `range`."),
-    until: str = typer.Option(..., "--until", help="Cut-off (YYYY-MM-DD): only observed figures whose period ends on or before it are fitted."),
+    scenario: str = typer.Argument(..., help="Built-in scenario name or path to a YAML file whose parameters carry `free: true` and a `range`; or a Flee folder (docs/flee.md, section 8)."),
+    until: str = typer.Option(..., "--until", help="Cut-off (YYYY-MM-DD): only observed figures whose period ends on or before it are fitted. Flee folder: a day number (or a date); its UNHCR camp series up to that day are fitted."),
     trials: int = typer.Option(50, "--trials", min=0, help="Trials to add to the study (each runs the scenario up to the cut-off once per seed)."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for study.journal, calibrated.yaml, fit_report.*, forecast/. Rerun with the same folder to resume."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
@@ -32,9 +33,9 @@ def calibrate(
     only: Optional[list[str]] = typer.Option(None, "--only", help="Fit only free parameters whose path matches this glob (repeatable), e.g. 'orchestrator.*'."),
     sampler_seed: int = typer.Option(0, "--sampler-seed", help="Seed of the TPE sampler (reproducible trials)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed figures CSV (default: the scenario's `observed:` file)."),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures for the forecast."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures for the forecast (--no-plots: no report.html either)."),
     forecast_runs: int = typer.Option(20, "--forecast-runs", min=0, help="Seeds in the forecast ensemble of the calibrated scenario (bands after the cut-off); 0: single-seed forecast only."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes for the forecast ensemble (dask LocalCluster when > 1); with --method abc also for the fit."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes for the forecast ensemble (dask LocalCluster when > 1); with --method abc also for the fit; for a Flee folder also the trials, in batches of this size."),
     method: Method = typer.Option(Method.optuna, "--method", help="optuna: one best parameter set (TPE search); abc: a posterior sample (ABC-SMC, pyabc) whose draws drive the forecast ensemble."),
     population: int = typer.Option(100, "--population", help="abc: particles per generation."),
     generations: int = typer.Option(6, "--generations", help="abc: generations; the last one is at temperature 1 (the exact posterior of the noise model)."),
@@ -42,6 +43,8 @@ def calibrate(
     discrepancy: float = typer.Option(0.3, "--discrepancy", help="abc: model-error s.d. on the ln(x+1) scale, added to every figure's observation noise."),
     per_draw: int = typer.Option(2, "--seeds-per-draw", min=1, help="abc: forecast runs (seeds) per posterior draw."),
     seed: int = typer.Option(0, "--seed", help="abc: seed of the ABC-SMC run (reproducible with --workers 1)."),
+    penalty: Optional[float] = typer.Option(None, "--penalty", help="Flee folders: weight of the pull towards the folder's own settings (added to the training ARD; default 0.05)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ):
     """Fit the scenario's free parameters to observations up to --until: one best set (Optuna,
@@ -50,9 +53,19 @@ def calibrate(
     Writes the calibrated scenario, a fit report and the forecast after the cut-off.
     """
     from ..analysis.validate_cli import parse_date
+    from ..flee.source_kind import is_flee_source
     from ..reporting.outdir import output_lock
     from .calibrate import calibrate as run_calibration
     from .study import check_out
+
+    if is_flee_source(scenario):
+        from ..flee.calibration_cli import calibrate_flee_command
+
+        calibrate_flee_command(scenario, until, trials, out_dir, force=force, seeds=seeds, only=only,
+                               sampler_seed=sampler_seed, observed=observed, plots=plots, forecast_runs=forecast_runs,
+                               workers=workers, method=method.value, penalty=penalty, quiet=quiet)
+        add_report(out_dir, plots and report)
+        return
 
     cut = parse_date(until, "--until")
     check_out(out_dir, force)
@@ -62,6 +75,7 @@ def calibrate(
                            max_simulations=max_simulations, seed=seed, discrepancy=discrepancy, only=only,
                            observed=observed, plots=plots, forecast_runs=forecast_runs, per_draw=per_draw,
                            workers=workers, force=force, quiet=quiet)
+        add_report(out_dir, plots and report)
         return
     with output_lock(out_dir), Progress(TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("best {task.fields[best]}"),
                   TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
@@ -69,6 +83,7 @@ def calibrate(
         result = run_calibration(scenario, cut, trials, out_dir, seeds=seeds, only=only, sampler_seed=sampler_seed,
                                  observed=observed, plots=plots, forecast_runs=forecast_runs, workers=workers,
                                  force=force, progress=lambda n, best: bar.update(task, completed=n, best=f"{best:.4f}"))
+    add_report(out_dir, plots and report)
     if quiet:
         return
     table = Table(title=f"calibration of {scenario} on figures up to {cut}", box=None, pad_edge=False,

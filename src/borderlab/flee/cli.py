@@ -38,10 +38,11 @@ def run_cmd(
     input_csv: Optional[Path] = typer.Option(None, "--input-csv", help="The input_csv folder, if not FOLDER/input_csv."),
     source_data: Optional[Path] = typer.Option(None, "--source-data", help="The source_data folder, if not FOLDER/source_data."),
     settings: Optional[Path] = typer.Option(None, "--settings", help="The simsetting.yml, if not FOLDER/simsetting.yml."),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures (--no-plots: no report.html either)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary table."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html, the self-contained HTML report (docs/report.md); --no-report skips it."),
 ):
-    """Run a Flee case; write out.csv (Flee's columns), daily.parquet/csv, summary.json, manifest.json, plots/."""
+    """Run a Flee case; write out.csv (Flee's columns), daily.parquet/csv, summary.json, manifest.json, plots/, report.html."""
     from ..cli import err, out, user_errors
     from ..errors import InputFileError
 
@@ -67,7 +68,7 @@ def run_cmd(
             run = run_flee(source, seed=seed, days=days, overrides=_overrides(set_), input_csv=input_csv,
                            source_data=source_data, settings=settings, progress=progress)
         target = out_dir or Path("runs") / f"flee-{run.name}"
-        summary = write_flee_run(run, target, plots=plots, force=force)
+        summary = write_flee_run(run, target, plots=plots, force=force, report=plots and report)
         for w in run.warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
         if not quiet:

@@ -53,6 +53,8 @@ def scenario_dict(sc: FleeScenario, link_series_from: Path | None = None, yaml_d
         data.pop("initial_agents")
     if data.get("conflicts") is None:
         data.pop("conflicts", None)
+    if not data.get("demographics"):
+        data.pop("demographics", None)
     if series_files:
         for s in data["validation"]["series"]:
             for j, src in enumerate(s["sources"]):
@@ -67,7 +69,7 @@ def scenario_dict(sc: FleeScenario, link_series_from: Path | None = None, yaml_d
             if src.get("points") is None:
                 src.pop("points", None)
     order = ["model", "name", "description", "provenance", "start_date", "days", "settings", "locations", "routes",
-             "closures", "conflicts", "initial_agents", "validation"]
+             "closures", "conflicts", "initial_agents", "validation", "demographics"]
     return {k: data[k] for k in order if k in data}
 
 

@@ -31,6 +31,7 @@ from ..engine.streams import Stream
 from ..errors import BorderlabError, Problem, ScenarioError
 from ..scenario.limits import limit, over_limit
 from . import kernels
+from .demographics import DemographicDraws
 from .location_types import Kind
 from .network import Network, RouteChoices, build_network, route_choices
 from .schema import FleeScenario
@@ -51,6 +52,7 @@ class Agents:
     epoch_at: np.ndarray    # int32 the link's closure count when boarded
     first_leg: np.ndarray   # bool: still on the first link of its journey
     recent: np.ndarray      # float64 recent travel index (avoid_short_stints), length 1 if unused
+    demo: np.ndarray        # int8 demographic class (demographics.py), length 1 if the rules are off
     route: np.ndarray       # int32 (capacity, max route length): planned locations ahead
     route_len: np.ndarray   # int16
     trav: np.ndarray        # int32 agents on a link at the end of the last day, ascending (first n_trav)
@@ -61,10 +63,11 @@ class Agents:
     PER_AGENT = ("loc", "link", "on_link", "epoch_at", "first_leg", "route_len", "trav", "new_trav", "merged")
 
     @classmethod
-    def empty(cls, capacity: int, route_len: int, track_recent: bool) -> "Agents":
+    def empty(cls, capacity: int, route_len: int, track_recent: bool, track_demo: bool = False) -> "Agents":
         c = max(int(capacity), 16)
         return cls(0, np.zeros(c, np.int32), np.full(c, kernels.AT_PLACE, np.int32), np.zeros(c), np.zeros(c, np.int32),
-                   np.zeros(c, np.bool_), np.zeros(c if track_recent else 1), np.zeros((c, max(route_len, 1)), np.int32),
+                   np.zeros(c, np.bool_), np.zeros(c if track_recent else 1), np.zeros(c if track_demo else 1, np.int8),
+                   np.zeros((c, max(route_len, 1)), np.int32),
                    np.zeros(c, np.int16), np.zeros(c, np.int32), np.zeros(c, np.int32), np.zeros(c, np.int32))
 
     @property
@@ -83,15 +86,17 @@ class Agents:
             new = np.full(cap, kernels.AT_PLACE, old.dtype) if name == "link" else np.zeros(cap, old.dtype)
             new[: len(old)] = old
             setattr(self, name, new)
-        if len(self.recent) > 1:
-            new = np.zeros(cap)
-            new[: len(self.recent)] = self.recent
-            self.recent = new
+        for name in ("recent", "demo"):   # per-agent only when in use
+            old = getattr(self, name)
+            if len(old) > 1:
+                new = np.zeros(cap, old.dtype)
+                new[: len(old)] = old
+                setattr(self, name, new)
         route = np.zeros((cap, max(route_len, self.route.shape[1])), np.int32)
         route[: self.route.shape[0], : self.route.shape[1]] = self.route
         self.route = route
 
-    def add(self, locations: np.ndarray, route_len: int) -> None:
+    def add(self, locations: np.ndarray, route_len: int, demo: np.ndarray | None = None) -> None:
         k = len(locations)
         self.grow(self.n + k, route_len)
         s = slice(self.n, self.n + k)
@@ -102,6 +107,8 @@ class Agents:
         self.route_len[s] = 0
         if len(self.recent) > 1:
             self.recent[s] = 0.0
+        if demo is not None:
+            self.demo[s] = demo
         self.n += k
 
 
@@ -171,6 +178,8 @@ class FleeSim:
                           if len(self.camps) else np.zeros((n_days, 0), np.int64))
         # sum_from_camps adds every series of data_layout.csv but the total, as Flee does
         spawn_from = [n for n in self.validation.names if n != "total"] if sr.sum_from_camps else ["total"]
+        # under conflict-driven spawning Flee 3.1 never reads the total, which may then be absent
+        spawn_from = [n for n in spawn_from if n in self.validation.tables]
         self.plan = data_driven_plan(self.validation.daily_difference(spawn_from, n_days), sr.insert_day0)
 
         self.link_open = np.ones(net.n_links, np.bool_)
@@ -185,9 +194,10 @@ class FleeSim:
         if check_only:
             return
         self.initial = self._initial_agents()
-        self.agents = Agents.empty(expected, self.choices.max_len, mr.avoid_short_stints)
+        self.demographics = DemographicDraws.for_scenario(sc, list(net.names), self.seed)
+        self.agents = Agents.empty(expected, self.choices.max_len, mr.avoid_short_stints, self.demographics is not None)
         for locs in self.initial:
-            self._add_agents(locs)
+            self._add_agents(locs, 0)
         self.streams = {name: Stream(self.seed, f"flee.{name}") for name in ("move", "route", "walk", "spawn", "sink")}
 
         # records
@@ -279,10 +289,14 @@ class FleeSim:
                 out.append(np.full(max(int(self.data_camp[0, c]), 0), i, np.int32))
         return out
 
-    def _add_agents(self, locs: np.ndarray) -> None:
+    def _add_agents(self, locs: np.ndarray, day: int) -> None:
         if len(locs) == 0:
             return
-        self.agents.add(locs, self.choices.max_len)
+        demo = None
+        if self.demographics is not None:  # ChildrenAvoidHazards: each new agent draws its age (and gender)
+            ids = np.arange(self.agents.n, self.agents.n + len(locs), dtype=np.int64)
+            demo = self.demographics.draw(day, ids, locs)
+        self.agents.add(locs, self.choices.max_len, demo)
         self.count += np.bincount(locs, minlength=self.net.n_locations)
 
     # -- the day's steps --------------------------------------------------------------------
@@ -328,7 +342,7 @@ class FleeSim:
                 raise BorderlabError(f"day {t}: take_from_population: more agents spawned at {bad} than its population\n"
                                      "    hint: raise the conflict zones' populations in locations.csv, or turn "
                                      "spawn_rules.take_from_population off")
-        self._add_agents(locs)
+        self._add_agents(locs, t)
         return len(locs)
 
     def _apply_closures(self, t: int) -> None:
@@ -384,6 +398,18 @@ class FleeSim:
 
     def scores(self, t: int) -> np.ndarray:
         """Flee's location score (scores[1]) with the endpoint factors of getEndPointScore."""
+        base, conf = self._base_scores(t)
+        return self._after_factors(base, conf)
+
+    def score_parts(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(score, base, after): the full endpoint score; Flee's base score (scores[1], which
+        the demographic rules square or set to 1); the factors getEndPointScore applies after
+        it. `score` is computed in the same order as `scores`, so it is bit-identical."""
+        base, conf = self._base_scores(t)
+        return self._after_factors(base.copy(), conf), base, self._after_factors(np.ones(len(base)), conf)
+
+    def _base_scores(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flee's scores[1] (foreign × camp × conflict weights) and the conflict-zone mask."""
         mr = self.mr
         s = np.ones(self.net.n_locations)
         s[self.net.foreign] *= mr.foreign_weight
@@ -392,6 +418,11 @@ class FleeSim:
         if conf.any():
             decay = conflict_decay(self.sr.conflict_spawn_decay, t - self.time_of_conflict)
             s[conf] *= mr.conflict_weight ** (decay[conf] * self.conflict[conf])
+        return s, conf
+
+    def _after_factors(self, s: np.ndarray, conf: np.ndarray) -> np.ndarray:
+        """getEndPointScore's factors after the base score: ethnicity ×10, population weight."""
+        mr = self.mr
         if mr.MatchCampEthnicity:
             s[self.is_camp] *= 10.0
         if mr.MatchConflictEthnicity:
@@ -412,6 +443,10 @@ class FleeSim:
     def _move(self, t: int) -> int:
         a, net, ch, mr = self.agents, self.net, self.choices, self.mr
         keys = [np.uint64(self.streams[s].day_key(t)) for s in ("move", "route", "walk")]
+        if self.demographics is not None:
+            score, base, after = self.score_parts(t)
+        else:
+            score = base = after = self.scores(t)
         stops, a.n_trav = kernels.advance_day(
             a.n, a.loc, a.link, a.on_link, a.epoch_at, a.first_leg, a.recent, a.route, a.route_len, self.count,
             a.trav, a.n_trav, a.new_trav, a.merged,
@@ -419,10 +454,10 @@ class FleeSim:
             ch.ptr, ch.dest, ch.denom, ch.home, ch.path_ptr, ch.path,
             net.out_ptr, net.out_link, net.link_src, net.link_dst, net.link_dist, net.link_speed, net.link_walk,
             self.link_open, self.link_epoch,
-            self.scores(t), mr.weight_softening, mr.weight_power, mr.awareness_level == 0,
+            score, mr.weight_softening, mr.weight_power, mr.awareness_level == 0,
             mr.max_walk_speed, mr.max_move_speed, mr.start_on_foot, mr.avoid_short_stints,
             self._multi_hop, self._links_can_close,
-            keys[0], keys[1], keys[2], self._wbuf)
+            keys[0], keys[1], keys[2], self._wbuf, self.demographics is not None, a.demo, base, after)
         return stops
 
     def step(self) -> None:
@@ -473,6 +508,6 @@ def warm_kernels() -> float:
         np.array([0, 1, 2], np.int64), np.array([0, 1], np.int32), np.array([0, 1], np.int32), np.array([1, 0], np.int32),
         np.array([10.0, 10.0]), np.array([100.0, 100.0]), z(2), np.ones(2, np.bool_), z(2, np.int32),
         np.ones(2), 0.0, 1.0, False, 35.0, 100.0, False, False, False, False,
-        np.uint64(1), np.uint64(2), np.uint64(3), z(4))
+        np.uint64(1), np.uint64(2), np.uint64(3), z(4), False, z(1, np.int8), np.ones(2), np.ones(2))
     kernels.deactivate_in_camps(n, loc, link, np.array([False, True]), z(2), np.uint64(1))
     return time.perf_counter() - t0

@@ -57,7 +57,7 @@ def advance_day(n_agents, loc, link, on_link, epoch_at, first_leg, recent, route
                 c_ptr, c_dest, c_denom, c_home, c_path_ptr, c_path,
                 out_ptr, out_link, link_src, link_dst, link_dist, link_speed, link_walk, link_open, link_epoch,
                 score, w_soft, w_power, uniform_choice, walk_speed, max_move_speed, start_on_foot, avoid_short_stints,
-                multi_hop, track_epochs, key_move, key_route, key_walk, wbuf):
+                multi_hop, track_epochs, key_move, key_route, key_walk, wbuf, use_demo, demo, base_score, after_score):
     """One Flee day for all agents, in two passes in creation order.
 
     Pass 0 (Flee's evolve loop): every agent at a location rolls its move chance and, if
@@ -79,6 +79,10 @@ def advance_day(n_agents, loc, link, on_link, epoch_at, first_leg, recent, route
     agents resting in camps cost one roll a day. (With avoid_short_stints every agent is
     visited, since everyone's recent-travel index decays.) On return `trav` lists the
     agents on a link at the end of the day. Returns (arrivals, agents on a link).
+
+    Demographic rules (`use_demo`, demographics.py): `demo[i]` is the agent's class; a
+    CHILD sees base_score² × after_score, a RISK_TAKER after_score alone (Flee's base score
+    set to 1), an ADULT the full `score` (= base_score × after_score).
 
     Memory an event does not need is not touched: routes are stored only when some route
     has several links (`multi_hop`), closure counts only when links can close
@@ -132,7 +136,14 @@ def advance_day(n_agents, loc, link, on_link, epoch_at, first_leg, recent, route
                             if not uniform_choice:
                                 for c in range(a, b):
                                     d = c_dest[c]
-                                    w = ((w_soft + score[d] * c_home[c]) / c_denom[c]
+                                    sd = score[d]
+                                    if use_demo:
+                                        g = demo[i]
+                                        if g == 1:
+                                            sd = base_score[d] * base_score[d] * after_score[d]
+                                        elif g == 2:
+                                            sd = after_score[d]
+                                    w = ((w_soft + sd * c_home[c]) / c_denom[c]
                                          * capacity_multiplier(count[d], capacity[d], buffer))
                                     if w_power != 1.0:
                                         w = w ** w_power

@@ -19,16 +19,18 @@ import math
 import platform
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure
 
 from .. import __version__
 from ..reporting.outdir import replace_folder
-from ..reporting.plots import save_figure
 from ..reporting.run_folder import RUN_KIND, check_out_dir
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def out_csv_text(run) -> str:
@@ -68,6 +70,7 @@ def build_manifest(run) -> dict:
 
 def camp_panels(names: list[str]) -> tuple[Figure, list]:
     """A figure with one small titled panel per camp, four to a row."""
+    from matplotlib.figure import Figure   # matplotlib only when plotting (docs/performance.md)
     k = max(len(names), 1)
     cols = min(4, k)
     rows = math.ceil(k / cols)
@@ -84,6 +87,7 @@ def camp_panels(names: list[str]) -> tuple[Figure, list]:
 
 def plot_camps(run, path: Path) -> Path:
     """One panel per camp: simulated agents against the UNHCR series."""
+    from ..reporting.plots import save_figure
     fig, axes = camp_panels(run.camp_names)
     dates = run.dates
     for c, ax in enumerate(axes):
@@ -100,6 +104,9 @@ def plot_camps(run, path: Path) -> Path:
 
 def plot_total_error(run, path: Path) -> Path:
     """Flee's daily total error, with its mean (ARD)."""
+    from matplotlib.figure import Figure
+
+    from ..reporting.plots import save_figure
     fig = Figure(figsize=(8, 3))
     ax = fig.add_subplot(1, 1, 1)
     ax.plot(run.dates, run.total_error, color="#d62728", lw=1.2)
@@ -111,8 +118,8 @@ def plot_total_error(run, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def write_flee_run(run, out: Path, plots: bool = True, force: bool = False) -> dict:
-    """Write everything for `run` into `out` (replaced atomically); returns the summary."""
+def write_flee_run(run, out: Path, plots: bool = True, force: bool = False, report: bool = False) -> dict:
+    """Write everything for `run` into `out` (replaced atomically; with `report`, also report.html); returns the summary."""
     out = Path(out)
     check_out_dir(out, force)
     table = run.daily_table()
@@ -127,6 +134,10 @@ def write_flee_run(run, out: Path, plots: bool = True, force: bool = False) -> d
             (tmp / "plots").mkdir()
             plot_camps(run, tmp / "plots" / "camps.png")
             plot_total_error(run, tmp / "plots" / "total_error.png")
-        manifest["outputs"] = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"]
+        manifest["outputs"] = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()) + ["manifest.json"] \
+            + (["report.html"] if report else [])
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        if report:   # last: it reads the folder; inside the atomic folder, so never half written
+            from ..report.cli import add_report
+            add_report(tmp, kind=RUN_KIND)
     return summary

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from ..errors import InputFileError, Problem, ScenarioError
 from ..scenario.limits import limit, over_limit
 from ..scenario.yamlfile import load_yaml
+from .demographics import read_demographics
 from .location_types import CANONICAL, classify
 from .schema import (Closure, Conflicts, Correction, FleeScenario, Location, Route, Series, SeriesSource,
                      Validation, check_references)
@@ -135,6 +136,14 @@ def _is_comment(row: list[str]) -> bool:
     return len(row) == 0 or all(c.strip() == "" for c in row) or row[0].lstrip().startswith("#")
 
 
+def _bare_header(row: list[str], first: str, numeric: list[int], seen_data: bool) -> bool:
+    """A header line written without Flee's leading '#' (`name,region,country,lat,lon,…`):
+    the first line, its first cell `first`, and the cells that hold numbers in data rows
+    not numbers. Flee 3.1 would read it as data and stop; borderlab skips it with a warning."""
+    return (not seen_data and row[0].strip().strip('"').lower() == first
+            and all(k < len(row) and _float(row[k]) is None for k in numeric))
+
+
 def _header_names(row: list[str]) -> list[str]:
     return [c.strip().lstrip("#").strip().strip('"') for c in row]
 
@@ -197,12 +206,20 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
         return []
     extra_names: list[str] = []
     out: list[Location] = []
+    seen_data = False
     for line, row in rows:
         at = f"{path}:{line}"
+        if not _is_comment(row) and _bare_header(row, "name", [3, 4], seen_data):
+            warnings.append(f"{at}: header line without a leading '#' skipped (Flee 3.1 would read it as a location "
+                            "and stop); start it with '#'")
+            extra_names = _header_names(row)[8:]
+            seen_data = True
+            continue
         if _is_comment(row):
             if row and row[0].lstrip().startswith("#") and len(row) > 8:
                 extra_names = _header_names(row)[8:]
             continue
+        seen_data = True
         if len(row) < 8:
             problems.append(Problem(at, f"expected 8 columns ({', '.join(LOCATION_COLUMNS)}), found {len(row)}",
                                     "add the missing columns (leave a value empty with ,,)"))
@@ -242,8 +259,10 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
                                       "write the population (towns, conflict zones) or capacity (camps)")
         attributes = {}
         for k, value in enumerate(row[8:]):
-            key = extra_names[k] if k < len(extra_names) and extra_names[k] else f"column{9 + k}"
-            attributes[key] = value.strip()
+            named = k < len(extra_names) and extra_names[k]
+            if not named and not value.strip():
+                continue  # a trailing comma: no column, no value
+            attributes[extra_names[k] if named else f"column{9 + k}"] = value.strip()
         if len(problems) > n0 or kind is None:
             unsure.add(name)
             continue
@@ -263,7 +282,7 @@ def read_locations(path: Path, problems: list[Problem], warnings: list[str], whe
     return out
 
 
-def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]:
+def read_routes(path: Path, problems: list[Problem], where: dict, warnings: list[str] | None = None) -> list[Route]:
     rows = _open_rows(path, problems)
     if rows is None:
         return []
@@ -271,6 +290,12 @@ def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]
     out = []
     for line, row in rows:
         at = f"{path}:{line}"
+        if not _is_comment(row) and _bare_header(row, "name1", [2], bool(out)):
+            if warnings is not None:
+                warnings.append(f"{at}: header line without a leading '#' skipped (Flee 3.1 would read it as a route "
+                                "and stop); start it with '#'")
+            extra_names = _header_names(row)[4:]
+            continue
         if _is_comment(row):
             if row and row[0].lstrip().startswith("#") and len(row) > 4:
                 extra_names = _header_names(row)[4:]
@@ -294,8 +319,10 @@ def read_routes(path: Path, problems: list[Problem], where: dict) -> list[Route]
                 continue
         attributes = {}
         for k, value in enumerate(row[4:]):
-            key = extra_names[k] if k < len(extra_names) and extra_names[k] else f"column{5 + k}"
-            attributes[key] = value.strip()
+            named = k < len(extra_names) and extra_names[k]
+            if not named and not value.strip():
+                continue  # a trailing comma: no column, no value
+            attributes[extra_names[k] if named else f"column{5 + k}"] = value.strip()
         name1, name2 = row[0].strip(), row[1].strip()
         if not name1 or not name2:
             problems.append(Problem(at, "empty location name in a route", "write both end points"))
@@ -381,10 +408,24 @@ def read_conflicts(path: Path, problems: list[Problem], where: dict) -> Conflict
     return Conflicts(days=days, changes=changes)
 
 
-def read_sim_period(input_csv: Path, problems: list[Problem]) -> tuple[dt.date | None, int | None, Path]:
-    path = input_csv / "sim_period.csv"
-    if not path.is_file() and (input_csv / "conflict_period.csv").is_file():
-        path = input_csv / "conflict_period.csv"  # Flee 3.1's name for the same file
+def read_sim_period(input_csv: Path, problems: list[Problem],
+                    warnings: list[str] | None = None) -> tuple[dt.date | None, int | None, Path]:
+    """StartDate and Length from sim_period.csv, or conflict_period.csv (Flee 3.1's name,
+    which later Flee versions renamed); when both are there and differ, sim_period.csv is
+    used with a warning."""
+    path, old = input_csv / "sim_period.csv", input_csv / "conflict_period.csv"
+    if not path.is_file() and old.is_file():
+        return _read_period_file(old, problems) + (old,)
+    start, length = _read_period_file(path, problems)
+    if path.is_file() and old.is_file() and warnings is not None:
+        scratch: list[Problem] = []
+        if _read_period_file(old, scratch) != (start, length) and not scratch:
+            warnings.append(f"{old}: StartDate/Length differ from {path.name}'s; borderlab uses {path.name} (later Flee "
+                            "versions read it), Flee 3.1 reads conflict_period.csv: keep one of the two")
+    return start, length, path
+
+
+def _read_period_file(path: Path, problems: list[Problem]) -> tuple[dt.date | None, int | None]:
     rows = _open_rows(path, problems, hint="write two lines: StartDate,YYYY-MM-DD and Length,<days>")
     start = length = None
     for line, row in rows or []:
@@ -402,7 +443,7 @@ def read_sim_period(input_csv: Path, problems: list[Problem]) -> tuple[dt.date |
             problems.append(Problem(str(path), "no StartDate line", "add: StartDate,YYYY-MM-DD"))
         if length is None and not any(p.where.startswith(str(path)) for p in problems):
             problems.append(Problem(str(path), "no Length line", "add: Length,<days>"))
-    return start, length, path
+    return start, length
 
 
 def read_corrections(path: Path, problems: list[Problem], where: dict) -> list[Correction]:
@@ -529,10 +570,10 @@ def read_flee_folder(folder: Path | None = None, *, input_csv: Path | None = Non
     if any(p.where == str(locations_path) or (p.where.startswith(f"{locations_path}:") and p.message.startswith("malformed CSV"))
            for p in problems):
         unsure = None                 # the file itself is missing or unreadable
-    routes = read_routes(paths.input_csv / "routes.csv", problems, where)
+    routes = read_routes(paths.input_csv / "routes.csv", problems, where, warnings)
     closures = read_closures(paths.input_csv / "closures.csv", problems, where)
     conflicts = read_conflicts(paths.input_csv / "conflicts.csv", problems, where)
-    start, length, period_path = read_sim_period(paths.input_csv, problems)
+    start, length, period_path = read_sim_period(paths.input_csv, problems, warnings)
     corrections = read_corrections(paths.input_csv / "registration_corrections.csv", problems, where)
     n_before = len(problems)
     series = read_layout(paths.source_data, problems, where) if paths.source_data.is_dir() else []
@@ -540,16 +581,19 @@ def read_flee_folder(folder: Path | None = None, *, input_csv: Path | None = Non
     initial = {}
     if parsed is not None and parsed.settings.spawn_rules.read_from_agents_csv_file:
         initial = read_agents_csv(paths.input_csv / "agents.csv", problems)
+    demographics = read_demographics(paths.input_csv, problems, where, _open_rows)
     locator = FolderLocator(where, default=str(paths.input_csv))
     where.setdefault(("validation", "series"), str(paths.source_data / "data_layout.csv"))
+    where.setdefault(("settings",), str(paths.settings))
     name = Path(folder).resolve().name if folder is not None else paths.input_csv.resolve().parent.name
     parts = dict(name=name, start_date=start, days=length, locations=locations, routes=routes, closures=closures,
                  conflicts=conflicts, initial_agents=initial,
-                 validation=Validation(series=series, registration_corrections=corrections),
+                 validation=Validation(series=series, registration_corrections=corrections), demographics=demographics,
                  provenance={"folder": str(Path(folder).resolve()) if folder is not None else "",
                              "input_csv": str(paths.input_csv.resolve()), "source_data": str(paths.source_data.resolve()),
                              "simsetting": str(paths.settings.resolve()) if paths.settings is not None else ""})
-    errors, notes = check_references(FleeScenario.model_construct(**parts), unsure_names=unsure,
+    construct_settings = {"settings": parsed.settings} if parsed is not None else {}
+    errors, notes = check_references(FleeScenario.model_construct(**parts, **construct_settings), unsure_names=unsure,
                                      series_complete=series_complete)
     problems.extend(Problem(locator.locate(p), m, h) for p, m, h in errors)
     if problems:

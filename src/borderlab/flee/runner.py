@@ -94,14 +94,17 @@ class FleeRun:
         total_error, n_agents (agents in the simulation), new_agents, raw_unhcr_total,
         refugee_debt, n_travelling, n_deactivated.
         """
+        from ..reporting.arrow_columns import date_column, numeric_column, string_column
+
         sim = self.sim
         n = self.days
+        labels: dict[str, int] = {}   # scope and metric names → codes (columns built without pandas)
         dates, scopes, metrics, values = [], [], [], []
 
         def put(scope: str, metric: str, series) -> None:
             dates.append(self.dates)
-            scopes.append(np.full(n, scope, dtype=object))
-            metrics.append(np.full(n, metric, dtype=object))
+            scopes.append(np.full(n, labels.setdefault(scope, len(labels))))
+            metrics.append(np.full(n, labels.setdefault(metric, len(labels))))
             values.append(np.asarray(series, dtype=np.float64))
 
         rel = relative_errors(self.sim_camp, self.data_camp)
@@ -120,11 +123,12 @@ class FleeRun:
         put("all", "refugee_debt", sim.plan.debt)
         put("all", "n_travelling", sim.n_travelling)
         put("all", "n_deactivated", sim.n_deactivated)
+        names = list(labels)
         return pa.table({
-            "date": pa.array(np.concatenate(dates).astype("datetime64[D]"), type=pa.date32()),
-            "scope": pa.array(np.concatenate(scopes), type=pa.string()),
-            "metric": pa.array(np.concatenate(metrics), type=pa.string()),
-            "value": pa.array(np.concatenate(values), type=pa.float64()),
+            "date": date_column(np.concatenate(dates)),
+            "scope": string_column(names, np.concatenate(scopes)),
+            "metric": string_column(names, np.concatenate(metrics)),
+            "value": numeric_column(np.concatenate(values)),
         })
 
     def out_csv_header(self) -> list[str]:

@@ -20,6 +20,7 @@ from ..scenario.yamlfile import load_yaml
 from .reader import read_flee_folder
 from .schema import FleeScenario, check_references
 from .settings import merge_overrides
+from .source_kind import is_flee_source  # noqa: F401  (re-exported: callers import it from here)
 
 
 @dataclass
@@ -40,23 +41,6 @@ class LoadedFlee:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def is_flee_source(source: str | Path) -> bool:
-    """True for a Flee input folder (it holds input_csv/) or a YAML whose top says `model: flee`,
-    so that `borderlab run` and ensembles can hand such a source to the Flee engine."""
-    path = Path(source)
-    if path.is_dir():
-        return (path / "input_csv").is_dir()
-    if path.is_file() and path.suffix in (".yaml", ".yml"):
-        try:
-            with path.open(encoding="utf-8") as fh:
-                head = fh.read(4096)
-        except (OSError, UnicodeDecodeError):
-            return False  # not a Flee YAML; the scenario loader reports what is wrong with it
-        return any(line.split("#")[0].strip() in ("model: flee", "model: 'flee'", 'model: "flee"')
-                   for line in head.splitlines())
-    return False
-
-
 def load_flee(source: str | Path | None, overrides: dict | None = None, input_csv=None, source_data=None,
               settings=None) -> LoadedFlee:
     """A Flee folder (or its parts given separately) or a `model: flee` YAML."""
@@ -70,8 +54,20 @@ def load_flee(source: str | Path | None, overrides: dict | None = None, input_cs
         raise InputFileError(f"{path}: not found\n    hint: give a Flee folder (input_csv/, source_data/, simsetting.yml) "
                              "or a scenario YAML written by `borderlab flee convert`")
     result = read_flee_folder(path, input_csv=input_csv, source_data=source_data, settings=settings, overrides=overrides)
+    warnings = result.warnings + validation_notes(result.scenario, None, result.locator.locate)
     return LoadedFlee(result.scenario, str(path if path is not None else input_csv), "folder", result.locator.locate,
-                      None, result.warnings, result.ignored_settings, dict(overrides or {}))
+                      None, warnings, result.ignored_settings, dict(overrides or {}))
+
+
+def validation_notes(sc: FleeScenario, base_dir: Path | None, locate) -> list[str]:
+    """Warnings from building the UNHCR tables (Flee behaviour matched on odd input, such as
+    a registration correction after a 0). Their errors are left to the run, which reports
+    them together with the conflicts table's."""
+    from .validation import build_validation
+    try:
+        return build_validation(sc, base_dir, locate).notes
+    except ScenarioError:
+        return []
 
 
 def load_flee_yaml(path: Path, overrides: dict | None = None) -> LoadedFlee:
@@ -91,7 +87,7 @@ def load_flee_yaml(path: Path, overrides: dict | None = None) -> LoadedFlee:
     errors, notes = check_references(sc)
     if errors:
         raise ScenarioError([Problem(lines.locate(p), m, h) for p, m, h in errors])
-    warnings = [f"{lines.locate(p)}: {m}" for p, m in notes]
+    warnings = [f"{lines.locate(p)}: {m}" for p, m in notes] + validation_notes(sc, path.parent, lines.locate)
     return LoadedFlee(sc, str(path), "yaml", lines.locate, path.parent, warnings, [], dict(overrides or {}))
 
 

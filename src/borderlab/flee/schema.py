@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..scenario.limits import limit
 from .location_types import EXACT
@@ -123,6 +123,23 @@ class Validation(_Strict):
     registration_corrections: list[Correction] = Field(default_factory=list)
 
 
+class Demographic(_Strict):
+    """One demographics_<attribute>.csv: the attribute's values and, per column (`Default`
+    or a location name), one weight per value (an empty cell is 0, as in Flee)."""
+
+    attribute: str = Field(min_length=1)
+    values: list[str] = Field(min_length=1)
+    weights: dict[str, list[Intensity]] = Field(min_length=1)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, v):
+        """A YAML `values: [0, 1, 2]` holds numbers; the CSV holds their text."""
+        if isinstance(v, list):
+            return [str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in v]
+        return v
+
+
 class FleeScenario(_Strict):
     """A complete Flee case, self-contained."""
 
@@ -139,6 +156,7 @@ class FleeScenario(_Strict):
     initial_agents: dict[str, Annotated[int, Field(ge=0, le=int(limit("max_people")))]] = Field(
         default_factory=dict, description="agents.csv: agents per location on day 0.")
     validation: Validation
+    demographics: list[Demographic] = Field(default_factory=list, description="demographics_*.csv (docs/flee.md).")
     provenance: dict[str, str] = Field(default_factory=dict, description="Where the case came from (folder, licence).")
 
 
@@ -206,9 +224,16 @@ def check_references(sc: FleeScenario, unsure_names: set[str] | None = frozenset
         if s.name != "total" and s.name not in names:
             warnings.append((("validation", "series", i, "name"),
                              f"series '{s.name}' is not a location; ignored (as Flee does). {_suggest(s.name, names)}"))
+    from .demographics import check_demographics  # imports this module
+    more_errors, more_warnings = check_demographics(sc)
+    errors += more_errors
+    warnings += more_warnings
     if not series_complete:
         return errors, warnings  # series named on broken rows of data_layout.csv are reported there
-    if "total" not in series_names:
+    if "total" not in series_names and sc.settings.spawn_rules.conflict_driven_spawning is not None:
+        warnings.append((("validation", "series"), "no 'total' series: under conflict-driven spawning Flee 3.1 never "
+                                                   "reads it, and its total error is 0 every day; so is borderlab's"))
+    elif "total" not in series_names:
         errors.append((("validation", "series"), "no 'total' series", "add a row 'total,refugees.csv' to data_layout.csv"))
     for c in camps:
         if c not in series_names:

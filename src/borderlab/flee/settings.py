@@ -77,8 +77,8 @@ class MoveRules(_Strict):
     pop_power_for_loc_weight: float = Field(0.1, ge=0, description="Exponent for use_pop_for_loc_weight.")
     movechance_pop_base: float = Field(10000.0, gt=0, description="Population base of the move-chance population scaling.")
     movechance_pop_scale_factor: float = Field(0.0, ge=0, description="Move chance × (max(pop, capacity)/base)^factor.")
-    ChildrenAvoidHazards: bool = Field(False, description="Needs agent ages (demographics); not modelled, ignored with a warning.")
-    BoysTakeRisk: bool = Field(False, description="Needs agent ages and genders (demographics); not modelled, ignored with a warning.")
+    ChildrenAvoidHazards: bool = Field(False, description="Agents under 19 see destination scores squared (ages from demographics_age.csv).")
+    BoysTakeRisk: bool = Field(False, description="With ChildrenAvoidHazards: males over 14 see every destination score as 1 (demographics_gender.csv).")
     MatchCampEthnicity: bool = Field(False, description="Camp scores ×10 (Flee 3.1 stubs the ethnicity ratio at 1).")
     MatchTownEthnicity: bool = Field(False, description="Town scores ×10 (Flee 3.1 stubs the ethnicity ratio at 1).")
     MatchConflictEthnicity: bool = Field(False, description="Conflict-zone scores ×10 (Flee 3.1 stubs the ethnicity ratio at 1).")
@@ -156,15 +156,13 @@ class FleeSettings(_Strict):
 
 # -- which keys are honoured, accepted without effect, or unknown -------------------------
 HONOURED = {
-    "move_rules": [k for k in MoveRules.model_fields if k not in ("max_crossing_speed", "ChildrenAvoidHazards", "BoysTakeRisk")],
+    "move_rules": [k for k in MoveRules.model_fields if k != "max_crossing_speed"],
     "spawn_rules": [k for k in SpawnRules.model_fields if k != "flood_zone_spawning_only"],
     "optimisations": ["hasten"],
 }
 # read without effect on results, with the reason given in a warning when set
 ACCEPTED = {
     ("move_rules", "max_crossing_speed"): "Flee 3.1 reads it but never uses it",
-    ("move_rules", "ChildrenAvoidHazards"): "needs agent ages (demographics), which borderlab does not model",
-    ("move_rules", "BoysTakeRisk"): "needs agent ages and genders (demographics), which borderlab does not model",
     ("log_levels", None): "Flee's logging switches; borderlab writes its own outputs",
     ("number_of_steps", None): "Flee 3.1's run script ignores it too (the length comes from sim_period.csv or --days)",
     ("conflict_input_file", None): "Flee 3.1's run script always uses input_csv/conflicts.csv",

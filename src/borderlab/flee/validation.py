@@ -18,7 +18,7 @@ the headline accuracy (ARD) is its mean over all simulated days.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,20 +62,24 @@ def add_tables(table1: np.ndarray, table2: np.ndarray) -> np.ndarray:
     return np.array(out, dtype=np.float64).reshape(-1, 2)
 
 
-def correct_registrations(table: np.ndarray, day: int) -> int:
+def correct_registrations(table: np.ndarray, day: int) -> tuple[int, bool]:
     """Flee's `correctLevel1Registrations`: rescale rows before each row dated `day`.
-    Returns how many rows matched (Flee crashes when none does)."""
-    matched = 0
+    Returns how many rows matched (Flee crashes when none does) and whether a row before
+    the date was 0: Flee then multiplies the earlier rows by value/0 (NumPy: inf, or NaN
+    for 0/0), leaving them unusable; they are set to NaN here, to be read by no day."""
+    matched, by_zero = 0, False
     for i in range(len(table)):
         if int(table[i, 0]) == int(day) and i > 0:
             matched += 1
             last_level_1 = table[i - 1, 1]
             if last_level_1 == 0:
-                raise ValueError("the row before that date is 0, so the earlier rows cannot be rescaled")
+                table[0:i, 1] = np.nan
+                by_zero = True
+                continue
             table[0:i, 1] *= table[i, 1] / last_level_1
         elif int(table[i, 0]) == int(day):
             matched += 1  # the first row: nothing before it to rescale
-    return matched
+    return matched, by_zero
 
 
 def interpolate_days(table: np.ndarray, n_days: int) -> np.ndarray:
@@ -108,13 +112,14 @@ class ValidationData:
 
     names: list[str]
     tables: dict[str, np.ndarray]
+    notes: list[str] = field(default_factory=list)   # warnings: Flee behaviour matched on odd input
 
     def daily(self, name: str, n_days: int) -> np.ndarray:
         return interpolate_days(self.tables[name], n_days)
 
     def daily_difference(self, names: list[str], n_days: int) -> np.ndarray:
         """Flee's `get_daily_difference` for each day: the day-0 value, then day-on-day changes."""
-        level = sum(self.daily(n, n_days) for n in names)
+        level = sum((self.daily(n, n_days) for n in names), np.zeros(n_days, np.int64))
         out = level.copy()
         out[1:] = level[1:] - level[:-1]
         return out
@@ -149,21 +154,30 @@ def build_validation(sc: FleeScenario, base_dir: Path | None, locate) -> Validat
         tables[s.name] = table
     if problems:
         raise ScenarioError(problems)
+    notes: list[str] = []
+    read_by_flee = {"total"} | {loc.name for loc in sc.locations}
     for i, c in enumerate(sc.validation.registration_corrections):
         day = (c.date - sc.start_date).days
-        try:
-            matched = correct_registrations(tables[c.camp], day)
-        except ValueError as exc:
-            problems.append(Problem(locate(("validation", "registration_corrections", i)), f"{c.camp} {c.date}: {exc}",
-                                    "check the series and the correction date"))
+        matched, by_zero = correct_registrations(tables[c.camp], day)
+        at = locate(("validation", "registration_corrections", i))
+        if by_zero and day > 0 and c.camp in read_by_flee:
+            problems.append(Problem(at, f"{c.camp} {c.date}: the row before that date is 0, so Flee 3.1 rescales the "
+                                        "earlier rows by a division by 0 (inf/NaN) and, reading them for day 0, stops "
+                                        "with a ValueError (int of NaN): this case would crash in Flee",
+                                    "remove the correction, or give the row before the date its count"))
             continue
+        if by_zero:
+            where = "on or before the start date" if day <= 0 else "in a series no camp reads"
+            notes.append(f"{at}: {c.camp} {c.date}: the row before that date is 0, so Flee 3.1 divides by 0 when "
+                         f"rescaling the earlier rows; they lie {where}, so no simulated day reads them and the "
+                         "run goes on, as in Flee")
         if matched == 0:
             problems.append(Problem(locate(("validation", "registration_corrections", i)),
                                     f"{c.date} is not a date in {c.camp}'s series",
                                     "a correction names the first date of level-2 registration, which must be a row of the camp's series"))
     if problems:
         raise ScenarioError(problems)
-    return ValidationData([s.name for s in sc.validation.series], tables)
+    return ValidationData([s.name for s in sc.validation.series], tables, notes)
 
 
 # -- Flee's error measures ------------------------------------------------------------------

@@ -1,0 +1,200 @@
+"""`borderlab calibrate FLEE_FOLDER --until DAY`: fit a Flee case's free settings to its
+UNHCR camp series up to DAY, then forecast the rest of the period with bands.
+
+Objective (to minimise): Flee's ARD — the mean over days 0 … DAY of the daily total error
+Σ_camps |simulated − UNHCR| ÷ UNHCR total — averaged over `seeds` runs stopped after DAY,
+plus `penalty` × the mean squared distance of the trial's settings from the folder's own,
+each setting scaled to [0, 1] over its range (calibration_params.distance_penalty). The
+ranges bound the search; the penalty makes a setting move away from the modeller's value
+only for a clear gain in fit. Nothing after DAY is read into the objective.
+
+The machinery is the scenarios' (calibration/study.py): an Optuna TPE study in
+OUT/study.journal, resumable, trial 0 being the folder as shipped, its defining settings
+stored with it so a rerun with other ones is refused. With `workers` > 1 trials are
+evaluated in batches of that size on the project's Dask runner (reproducible for a given
+number of workers). The forecast (calibration_forecast.py) runs the best few distinct
+settings × fresh seeds and the shipped settings on the same seeds over the whole period,
+and the report gives the ARD after DAY of both, per camp and overall.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import optuna
+from optuna.distributions import FloatDistribution, IntDistribution
+
+from ..calibration.calibrate import _best_value
+from ..calibration.study import check_out, open_study
+from ..errors import BorderlabError, Problem, ScenarioError
+from .calibration_params import FleeFreeParam, distance_penalty, free_flee_params
+from .calibration_trials import case_for, training_ards
+
+OBJECTIVE_VERSION = 1        # bump when the objective changes, so old studies are not resumed
+DEFAULT_PENALTY = 0.05       # ARD units at the far corner of the box (typical ARDs: 0.1–0.6)
+DEFAULT_TOP = 5              # distinct best settings in the forecast ensemble …
+TRIALS_PER_SET = 20          # … at most one per this many completed trials
+NEAR_BEST = 1.05             # … each within 5 % of the best objective
+
+
+@dataclass
+class FleeCalibration:
+    """What a Flee calibration produced (all of it is also written to OUT)."""
+
+    out: Path
+    until: int
+    params: list[FleeFreeParam]
+    shipped: dict[str, float]
+    best: dict[str, float]
+    study: optuna.Study
+    new_trials: int
+    report: dict
+
+
+def parse_until(text: str, sc) -> int:
+    """DAY as a day number (0 = the first simulated day) or a date within the period; the
+    training window is days 0 … DAY, and at least one day must follow it."""
+    text = str(text).strip()
+    try:
+        day = int(text)
+    except ValueError:
+        try:
+            day = (dt.date.fromisoformat(text) - sc.start_date).days
+        except ValueError:
+            raise ScenarioError([Problem("--until", f"'{text}' is neither a day number nor a date (YYYY-MM-DD)",
+                                         f"e.g. --until {sc.days // 2} (half of the {sc.days}-day period)")]) from None
+    if not 1 <= day <= sc.days - 2:
+        raise ScenarioError([Problem("--until", f"day {day} is outside 1 … {sc.days - 2} "
+                                     f"(the period is {sc.days} days from {sc.start_date})",
+                                     f"choose a day with some days after it to forecast, e.g. --until {sc.days // 2}")])
+    return day
+
+
+class Evaluator:
+    """Maps a function over argument tuples: in this process, or on a Dask LocalCluster."""
+
+    def __init__(self, client=None):
+        self.client = client
+
+    def map(self, fn, args: list[tuple]) -> list:
+        if self.client is None:
+            return [fn(*a) for a in args]
+        futures = [self.client.submit(fn, *a, pure=False) for a in args]
+        return self.client.gather(futures)
+
+
+@contextlib.contextmanager
+def evaluator(workers: int):
+    if workers <= 1:
+        yield Evaluator()
+        return
+    from ..studies.ensemble import dask_client
+
+    with dask_client(workers, None) as client:
+        yield Evaluator(client)
+
+
+def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path, *, seeds: int = 2,
+                   only: list[str] | None = None, sampler_seed: int = 0, penalty: float = DEFAULT_PENALTY,
+                   forecast_runs: int = 20, top: int = DEFAULT_TOP, workers: int = 1, plots: bool = True,
+                   force: bool = False, progress: Callable[[int, float], None] | None = None) -> FleeCalibration:
+    """Fit, then write OUT/{study.journal, simsetting.yml, fit_report.*, forecast.parquet, plots/}; resumable."""
+    for name, value, low in (("--trials", trials, 0), ("--seeds", seeds, 1), ("--forecast-runs", forecast_runs, 0)):
+        if value < low:
+            raise ScenarioError([Problem(name, f"{value} is below {low}", f"give a number ≥ {low}")])
+    if not (math.isfinite(penalty) and penalty >= 0):
+        raise ScenarioError([Problem("--penalty", f"{penalty} is not a number ≥ 0",
+                                     f"give 0 (no pull towards the folder's settings) or e.g. {DEFAULT_PENALTY}")])
+    out = Path(out)
+    check_out(out, force)
+    source = str(Path(source).resolve())
+    case = case_for(source)
+    sc = case.scenario
+    day = parse_until(str(until), sc)
+    params = free_flee_params(sc, only)
+    shipped = {p.path: p.shipped(sc) for p in params}
+    seed_list = list(range(seeds))
+    settings = {
+        "objective_version": OBJECTIVE_VERSION,
+        "model": "flee",
+        "scenario_file": source,
+        "case_sha256": case.loaded.sha256,
+        "until_day": day,
+        "seeds": seed_list,
+        "penalty": penalty,
+        "params": [[p.path, p.low, p.high, p.log, p.integer] for p in params],
+    }
+    study, created = open_study(out, settings, sampler_seed, force)
+    if created:
+        study.enqueue_trial(shipped)     # trial 0: the folder as shipped, so the best is never worse
+    dists = {p.path: IntDistribution(int(p.low), int(p.high)) if p.integer else FloatDistribution(p.low, p.high, log=p.log)
+             for p in params}
+    t0 = time.perf_counter()
+    done, fit_cpu_s = 0, 0.0
+    with evaluator(workers) as ev:
+        while done < trials:
+            batch = [study.ask(dists) for _ in range(min(max(workers, 1), trials - done))]
+            results = ev.map(_score, [(source, dict(t.params), seed_list, day) for t in batch])
+            for trial, res in zip(batch, results):
+                if isinstance(res, str):
+                    trial.set_user_attr("error", res)
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    continue
+                ard, cpu_s = res
+                pen = distance_penalty(params, trial.params, shipped)
+                trial.set_user_attr("training_ard", ard)
+                trial.set_user_attr("penalty", pen)
+                trial.set_user_attr("cpu_s", round(cpu_s, 3))
+                fit_cpu_s += cpu_s
+                study.tell(trial, ard + penalty * pen)
+            done += len(batch)
+            if progress is not None:
+                progress(done, _best_value(study))
+        fit_s = time.perf_counter() - t0
+        complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+        if not complete:
+            raise ScenarioError([Problem(str(out / "study.journal"), "no trial completed",
+                                         "run with --trials ≥ 1; a failed trial's error is in its user attributes")])
+        ranked = sorted(complete, key=lambda t: (t.value, t.number))
+        best = {p.path: float(ranked[0].params.get(p.path, shipped[p.path])) for p in params}
+        sets = distinct_best(ranked, params, shipped, min(top, max(1, len(complete) // TRIALS_PER_SET)))
+        from .calibration_forecast import forecast_and_report
+
+        report = forecast_and_report(ev, case, source, out, day, params, shipped, best, sets, study, settings,
+                                     forecast_runs=forecast_runs, plots=plots, fit_s=fit_s, fit_cpu_s=fit_cpu_s, new_trials=done,
+                                     workers=workers)
+    return FleeCalibration(out, day, params, shipped, best, study, done, report)
+
+
+def _score(source: str, values: dict, seeds: list[int], day: int):
+    """(mean training ARD, CPU seconds) of a trial, or the error message (a trial's bad
+    settings fail it, not the study). CPU time, unlike wall time, says what the trials cost
+    on a machine shared with other work."""
+    cpu = time.process_time()
+    try:
+        ards = training_ards(source, values, seeds, day)
+    except BorderlabError as exc:
+        return str(exc)
+    return float(sum(ards) / len(ards)), time.process_time() - cpu
+
+
+def distinct_best(ranked: list, params: list[FleeFreeParam], shipped: dict, top: int) -> list[dict]:
+    """Up to `top` best trials' settings within NEAR_BEST of the best, skipping repeats
+    (trial 0 may be re-proposed): the forecast's spread of settings that fit about as well."""
+    sets: list[dict] = []
+    for t in ranked:
+        if t.value > ranked[0].value * NEAR_BEST and sets:
+            break
+        values = {p.path: float(t.params.get(p.path, shipped[p.path])) for p in params}
+        if values not in sets:
+            sets.append(values)
+        if len(sets) >= top:
+            break
+    return sets
+
