@@ -329,7 +329,7 @@ def test_a_scenario_path_component_too_long_is_a_user_error(tmp_path):
 def test_an_os_error_deep_inside_a_command_is_a_user_error(tmp_path, monkeypatch):
     import borderlab.reporting.run_folder as run_folder
 
-    def disk_full(run, out, plots=True, force=False):
+    def disk_full(run, out, plots=True, force=False, report=False):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "daily.parquet"))
 
     monkeypatch.setattr(run_folder, "write_run", disk_full)

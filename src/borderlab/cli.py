@@ -19,6 +19,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import BorderlabError
+from .report.cli import NO_REPORT_HELP
 from .reporting.outdir import FORCE_HELP
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -68,13 +69,14 @@ def run(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed ≥ 0 (default: the scenario's)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter: path=value (repeatable)."),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ):
-    """Run a scenario and write daily.parquet/csv, summary.json, manifest.json and plots/.
+    """Run a scenario and write daily.parquet/csv, summary.json, manifest.json, plots/ and report.html.
 
     A Flee input folder or a `model: flee` YAML runs with the Flee engine (`borderlab flee run`)."""
-    from .flee.scenario_file import is_flee_source
+    from .flee.source_kind import is_flee_source
     from .reporting.run_folder import check_out_dir, write_run
     from .runner import run_scenario
     from .scenario.loader import load_scenario
@@ -82,7 +84,8 @@ def run(
     if is_flee_source(scenario):
         from .flee.cli import run_cmd
         return run_cmd(source=Path(scenario), out_dir=out_dir, seed=seed or 0, days=None, set_=set_,
-                       input_csv=None, source_data=None, settings=None, plots=plots, quiet=quiet, force=force)
+                       input_csv=None, source_data=None, settings=None, plots=plots, quiet=quiet, force=force,
+                       report=report)
 
     check_out_dir(out_dir, force)   # refused before the simulation, not after it
     loaded = load_scenario(scenario, set_ or [])
@@ -92,7 +95,7 @@ def run(
                   disable=quiet) as bar:
         task = bar.add_task(loaded.scenario.name, total=n_days)
         result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
-    summary = write_run(result, out_dir, plots=plots, force=force)
+    summary = write_run(result, out_dir, plots=plots, force=force, report=plots and report)
     if not quiet:
         from .engine.kernels import compiled_signatures
         _print_summary(summary, result, out_dir, compiled=compiled_signatures())
@@ -136,7 +139,7 @@ def check(
     """Validate a scenario without running it (exit code 2 and every problem if invalid).
 
     A Flee input folder or a `model: flee` YAML is checked as `borderlab flee run` reads it."""
-    from .flee.scenario_file import is_flee_source
+    from .flee.source_kind import is_flee_source
     from .reporting.summary import flatten_params
     from .scenario.loader import load_scenario
 
@@ -232,6 +235,14 @@ from .decisions.allocation_cli import allocate as _allocate, tradeoffs as _trade
 app.command("allocate")(user_errors(_allocate))
 app.command("tradeoffs")(user_errors(_tradeoffs))
 
+
+from .explore.cli import explore as _explore  # noqa: E402  (the local web app: docs/explore.md)
+
+app.command("explore")(user_errors(_explore))
+
+from .report.cli import report as _report  # noqa: E402  (self-contained report.html: docs/report.md)
+
+app.command("report")(user_errors(_report))
 
 from .flee.cli import flee_app  # noqa: E402  (Flee input folders: borderlab flee run|convert)
 app.add_typer(flee_app, name="flee")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 from ..studies.cli import SCHEDULER_HELP, _workers
 
@@ -35,7 +36,8 @@ def allocate(
     seed: Optional[int] = typer.Option(None, "--seed", help="Base seed (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write allocation.png."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write allocation.png (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or tables."),
 ):
     """Where should a defender put its guards? Solve a Stackelberg security game for the
@@ -48,6 +50,7 @@ def allocate(
     result = run_allocate(scenario, country, out_dir, guards=guards, window=window, runs=runs, seed=seed,
                           search_budget=search_budget, seen_weight=seen_weight, workers=n, scheduler=scheduler,
                           plots=plots, force=force, progress=say)
+    add_report(out_dir, plots and report)
     if quiet:
         return
     table = Table(title=f"allocate {country}: {result['window'][0]} … {result['window'][1]}, {runs} paired runs per arm",
@@ -81,7 +84,8 @@ def tradeoffs(
     seed: Optional[int] = typer.Option(None, "--seed", help="Base seed (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write tradeoffs.png."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write tradeoffs.png (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or table."),
 ):
     """Multi-objective search over policy levers (Optuna NSGA-II); writes every trial, the
@@ -92,6 +96,7 @@ def tradeoffs(
     say = None if quiet else (lambda done, total: err.print(f"[dim]trial {done}/{total}[/]"))
     result = run_tradeoffs(scenario, lever, objective, trials, out_dir, runs_per_trial=runs_per_trial, window=window,
                            seed=seed, workers=n, scheduler=scheduler, plots=plots, force=force, progress=say)
+    add_report(out_dir, plots and report)
     if quiet:
         return
     table = Table(title=f"Pareto front: {len(result['front'])} of {result['trials']} trials", box=None,

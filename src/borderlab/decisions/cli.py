@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..errors import BorderlabError
+from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 from ..studies.cli import SCHEDULER_HELP, WORKERS_HELP, _progress, _where, _workers, err, out
 
@@ -30,7 +31,8 @@ def compare(
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a parameter in every arm: path=value (repeatable)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help=WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the forest plot and the band plots."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the forest plot and the band plots (--no-plots: no report.html either)."),
+    report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     branches: bool = typer.Option(True, "--branches/--no-branches",
                                   help="For a base with `branches:`, spread the pairs over them by prior weight (pair i: the same branch in every arm)."),
     list_: bool = typer.Option(False, "--list", help="List the variants shipped with BASE and exit."),
@@ -61,6 +63,7 @@ def compare(
         manifest, table = run_compare(base, list(variant), runs, out_dir, window=window, seed=seed, vary=vary,
                                       params=param, overrides=set_ or [], workers=n, scheduler=scheduler,
                                       plots=plots, force=force, branches=branches, progress=progress)
+    add_report(out_dir, plots and report)
     if not quiet:
         print_comparison(manifest, table, out_dir, all_scopes)
 
