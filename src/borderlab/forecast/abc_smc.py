@@ -1,6 +1,6 @@
 """ABC-SMC over a scenario's free parameters, with the observation noise model as the kernel.
 
-Method (pyabc 0.13, `StochasticAcceptor` + `IndependentNormalKernel` + `Temperature`):
+Method (pyabc 0.13, `StochasticAcceptor` + a Student-t kernel (`StudentTKernel`) + `Temperature`):
 each particle is one stochastic run of the scenario, stopped after the cut-off day, whose
 training figures are aggregated like for like (`analysis/validation.compare`, the map
 calibration and validation use) and put on the ln(x + 1) scale. A particle is accepted
@@ -39,6 +39,7 @@ from ..analysis.measures import LOG_OFFSET
 from ..analysis.observations import Observation
 from ..calibration.free_params import FreeParam
 from ..errors import BorderlabError
+from .observation_model import log_likelihood
 
 _RUNNERS: dict = {}   # per process: (scenario, until, figure ids) → TrialRunner (parsing the YAML is slow)
 
@@ -127,13 +128,31 @@ class AbcResult:
     acceptance_rates: list[float]
 
 
+def student_t_kernel(sds: np.ndarray, keys: list[str]):
+    """pyabc kernel: the observation model's log-likelihood (independent t₃ errors of scale σᵢ)."""
+    from pyabc.distance import StochasticKernel
+
+    class StudentTKernel(StochasticKernel):
+        def __init__(self):
+            super().__init__(ret_scale="SCALE_LOG", keys=keys)
+            self.sds = np.asarray(sds, dtype=float)
+
+        def initialize(self, t, get_sample, x_0, total_sims):
+            super().initialize(t=t, get_sample=get_sample, x_0=x_0, total_sims=total_sims)
+            self.pdf_max = self(x_0, x_0)          # the density's peak: every figure hit exactly
+
+        def __call__(self, x, x_0, t=None, par=None):
+            return log_likelihood(np.array([x[k] - x_0[k] for k in self.keys], dtype=float), self.sds)
+
+    return StudentTKernel()
+
+
 def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[str, float], sds: np.ndarray,
                 db: Path, *, population: int, generations: int, max_simulations: int | None, seed: int,
                 workers: int = 1, scheduler: str | None = None, min_acceptance_rate: float = 0.0) -> AbcResult:
     """Run ABC-SMC into the SQLite database `db` (replaced); return the last generation."""
     import pyabc
     from pyabc.acceptor import StochasticAcceptor
-    from pyabc.distance import IndependentNormalKernel
     from pyabc.epsilon import Temperature
 
     for name in ("ABC", "Sampler", "Epsilon", "Acceptor", "Distance", "Population", "History", "Adaptation"):
@@ -144,7 +163,7 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
     db = Path(db)
     db.unlink(missing_ok=True)
     with sampler(workers, scheduler) as smp:
-        abc = pyabc.ABCSMC(model, prior(params), IndependentNormalKernel(var=np.asarray(sds) ** 2, keys=list(observed)),
+        abc = pyabc.ABCSMC(model, prior(params), student_t_kernel(sds, list(observed)),
                            population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
                            sampler=smp)
         abc.new(f"sqlite:///{db.resolve()}", observed)

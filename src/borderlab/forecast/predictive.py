@@ -36,10 +36,10 @@ from scipy.special import logsumexp
 from scipy.stats import t as student_t
 
 from ..analysis.measures import LOG_OFFSET
+from .observation_model import TAIL_DF
 
 NOISE_DRAWS = 20            # noise draws per member: members × draws predictive samples
 MAX_DISCREPANCY = 3.0       # search bound for σ_model on the ln(x + 1) scale
-TAIL_DF = 3.0               # degrees of freedom of the Student-t error (heavy tails: a few figures miss far)
 BANDS = f"posterior predictive, Student-t({TAIL_DF:g}) model error (forecast/predictive.py)"  # part of a study's request
 
 
