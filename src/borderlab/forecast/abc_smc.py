@@ -18,9 +18,17 @@ Priors: each free parameter (`calibration/free_params.py`) is uniform over its d
 the Optuna search uses).
 
 Where it runs: `workers=1` in this process with pyabc's SingleCoreSampler — reproducible
-from `seed`; `workers>1` or `scheduler` on the project's Dask runners
-(`studies.ensemble.dask_client`) with pyabc's DaskDistributedSampler — not bit-for-bit
-reproducible (which particle is accepted first depends on timing).
+from `seed`; `workers>1` in local processes with pyabc's MulticoreEvalParallelSampler;
+`scheduler` on a running Dask cluster (`studies.ensemble.dask_client`) with pyabc's
+DaskDistributedSampler. Parallel fits are not bit-for-bit reproducible (which particle is
+accepted first depends on timing).
+
+The budget: `max_simulations` caps each generation at that many simulations (pyabc's
+`min_acceptance_rate` = population / budget; a generation that cannot fill its population
+within it is dropped and the fit ends with the one before, at a higher temperature) and the
+whole fit between generations. The local samplers enforce the cap inside a generation;
+pyabc's Dask sampler does not (it samples until the population is full), so a fit on a Dask
+scheduler can overrun its budget by one generation.
 """
 
 from __future__ import annotations
@@ -106,11 +114,17 @@ def prior(params: list[FreeParam]):
 
 @contextlib.contextmanager
 def sampler(workers: int, scheduler: str | None):
-    """SingleCoreSampler here, or DaskDistributedSampler on a LocalCluster / existing cluster."""
+    """SingleCoreSampler here, MulticoreEvalParallelSampler on local processes, or
+    DaskDistributedSampler on a running Dask scheduler."""
     from pyabc.sampler import DaskDistributedSampler, SingleCoreSampler
 
     if workers <= 1 and not scheduler:
         yield SingleCoreSampler(check_max_eval=True)
+        return
+    if not scheduler:
+        from pyabc.sampler import MulticoreEvalParallelSampler
+
+        yield MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True)
         return
     from ..studies.ensemble import dask_client
 
@@ -167,6 +181,8 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
                            population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
                            sampler=smp)
         abc.new(f"sqlite:///{db.resolve()}", observed)
+        if max_simulations:
+            min_acceptance_rate = max(min_acceptance_rate, population / max_simulations)
         history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance_rate,
                           max_total_nr_simulations=max_simulations if max_simulations else np.inf)
     frame, w = history.get_distribution(m=0, t=history.max_t)
