@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/sbc_check.json"))
     args = ap.parse_args(argv)
     log = args.out.with_suffix(".jsonl")
-    settings = {"population": args.population, "generations": args.generations, "seed": args.seed}
+    from borderlab.forecast.observation_model import TAIL_DF
+
+    settings = {"population": args.population, "generations": args.generations, "seed": args.seed,
+                "noise": f"student-t({TAIL_DF:g})"}
     done = {}
     if log.is_file():
         for line in log.read_text().splitlines():

@@ -101,8 +101,18 @@ def test_validate_reports_proper_scores_of_an_ensemble(tmp_path):
     assert {r["id"]: r["pit"] for r in table} == pytest.approx({"w1": 0.5, "dd": 2 / 3})
     assert (tmp_path / "v" / "plots" / "pit.png").read_bytes()[:4] == b"\x89PNG"
     assert "## Proper scores" in (tmp_path / "v" / "validation.md").read_text()
+    # posterior predictive: both figures lie within the members' range, so no model error is needed (σ ≈ 0), but
+    # each figure's report noise (5 %) around the member at 100 puts 99 inside the predictive 90 % band
+    predictive = json.loads((tmp_path / "v" / "validation.json").read_text())["predictive_scores"]
+    assert predictive["model_error"]["figures"] == 2 and predictive["model_error"]["sd"] < 0.01
+    pseries = {s["metric"]: s for s in predictive["series"]}
+    assert pseries["in_detention"]["coverage_90"] == 1.0 and pseries["attempts_weekly"]["coverage_90"] == 1.0
+    assert "posterior predictive (train; model error" in result.output
+    assert (tmp_path / "v" / "predictive_scores.json").is_file()
+    assert "## Proper scores of the posterior predictive bands" in (tmp_path / "v" / "validation.md").read_text()
     # a single run keeps the point errors only
     result = runner.invoke(app, ["validate", str(run), "--observed", str(obs), "--out", str(tmp_path / "v1"), "--no-plots"])
     assert result.exit_code == 0, result.output
     assert "proper_scores" not in json.loads((tmp_path / "v1" / "validation.json").read_text())
     assert not (tmp_path / "v1" / "scores.json").exists()
+    assert not (tmp_path / "v1" / "predictive_scores.json").exists()

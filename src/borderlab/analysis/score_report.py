@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from .scores import PIT_BINS, PointScore, ScoreSummary, score_figures, summarise
 
 SCORES_JSON, SCORES_TABLE, PIT_PLOT = "scores.json", "scores.parquet", "pit.png"
+PREDICTIVE = "predictive"     # file stem of the posterior predictive scores (forecast/predictive.py)
 
 
 @dataclass
@@ -60,17 +61,21 @@ def score_points(points) -> ProperScores | None:
     return ProperScores(rows, series, overall)
 
 
-def write_scores(scores: ProperScores, folder: Path, plots: bool = True) -> None:
-    """scores.json, scores.parquet, a section appended to validation.md, plots/pit.png."""
+def write_scores(scores: ProperScores, folder: Path, plots: bool = True, *, stem: str = "",
+                 extra: dict | None = None) -> None:
+    """scores.json, scores.parquet, a section appended to validation.md, plots/pit.png; with
+    `stem` (e.g. "predictive") the files are STEM_scores.json … and the section says so."""
     folder = Path(folder)
-    (folder / SCORES_JSON).write_text(json.dumps(scores.to_json(), indent=2), encoding="utf-8")
-    pq.write_table(points_table(scores), folder / SCORES_TABLE)
+    prefix = f"{stem}_" if stem else ""
+    (folder / (prefix + SCORES_JSON)).write_text(json.dumps({**scores.to_json(), **(extra or {})}, indent=2),
+                                                  encoding="utf-8")
+    pq.write_table(points_table(scores), folder / (prefix + SCORES_TABLE))
     md = folder / "validation.md"
     if md.is_file():
         with md.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + "\n".join(markdown(scores)) + "\n")
+            fh.write("\n" + "\n".join(markdown(scores, stem, extra)) + "\n")
     if plots:
-        plot_pit(scores, folder / "plots" / PIT_PLOT)
+        plot_pit(scores, folder / "plots" / (prefix + PIT_PLOT))
 
 
 def points_table(scores: ProperScores) -> pa.Table:
@@ -86,11 +91,19 @@ def _f(x, fmt="{:.3f}") -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
 
 
-def markdown(scores: ProperScores) -> list[str]:
-    lines = ["## Proper scores", "",
-             "CRPS in the figures' units and of ln(1 + value) (comparable across series), interval score "
-             "(IS) and share of figures inside the ensemble's central 50 % and 90 % bands, PIT histogram "
-             f"({PIT_BINS} bins; flat = calibrated, U-shaped = bands too narrow).", ""]
+def markdown(scores: ProperScores, stem: str = "", extra: dict | None = None) -> list[str]:
+    if stem == PREDICTIVE:
+        error = (extra or {}).get("model_error", {})
+        lines = ["## Proper scores of the posterior predictive bands", "",
+                 "The same scores for the band of the figure a source would report: each member seen through the "
+                 "figure's observation noise and the model error σ = "
+                 f"{error.get('sd', float('nan')):.2f} (ln scale) estimated from {error.get('figures', 0)} training "
+                 "figures (forecast/predictive.py; docs/validation.md, \"Posterior predictive bands\").", ""]
+    else:
+        lines = ["## Proper scores", "",
+                 "CRPS in the figures' units and of ln(1 + value) (comparable across series), interval score "
+                 "(IS) and share of figures inside the ensemble's central 50 % and 90 % bands, PIT histogram "
+                 f"({PIT_BINS} bins; flat = calibrated, U-shaped = bands too narrow).", ""]
     for role, s in scores.overall.items():
         lines.append(f"- role `{role}`: {s.n} figures, mean log CRPS **{_f(s.crps_log)}**, "
                      f"coverage 50 % band **{_f(s.coverage_50, '{:.0%}')}**, 90 % band **{_f(s.coverage_90, '{:.0%}')}**, "

@@ -67,6 +67,24 @@ def print_proper_scores(v) -> None:
                   f"PIT histogram {s.pit_histogram}")
 
 
+def print_predictive_scores(folder: Path) -> None:
+    """One line per role: the scores of the posterior predictive bands (written by write_validation)."""
+    import json
+
+    from .validation import RESULT_FILE
+
+    result = json.loads((Path(folder) / RESULT_FILE).read_text(encoding="utf-8")).get("predictive_scores")
+    if not result:
+        return
+    error = result["model_error"]
+    for role, s in result["overall"].items():
+        if not s.get("n"):
+            continue
+        out.print(f"posterior predictive ({role}; model error σ {error['sd']:.2f} from {error['figures']} training figures): "
+                  f"mean log CRPS [bold]{s['crps_log']:.3f}[/], coverage of the 50 % band {s['coverage_50']:.0%}, "
+                  f"of the 90 % band [bold]{s['coverage_90']:.0%}[/]")
+
+
 def validate(
     run_dir: Path = typer.Argument(..., help="A run folder (`borderlab run`) or an ensemble folder (quantiles.parquet)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed figures CSV (default: the file the run's scenario names in `observed:`)."),
@@ -102,7 +120,7 @@ def validate(
             + f"\n    hint: check --observed and --until; mapped metrics are listed in docs/validation.md "
               f"({len(OBSERVATION_MAP)} built in, or give model_metric/model_scope/aggregation columns)")
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "validation"
-    write_validation(v, data, target, observed_path=obs_path, plots=plots, force=force)
+    write_validation(v, data, target, observed_path=obs_path, plots=plots, force=force, observations=observations)
     if not quiet:
         out.print(series_table(v, f"validation of {run_dir} ({v.kind}) against {obs_path.name}"
                                   + (f", figures up to {cut}" if cut else "")))
@@ -111,6 +129,7 @@ def validate(
                       f"{sum(e.role == role for e in v.series)} series; typical factor {math.exp(s):.2f})")
         if data.kind == "ensemble":
             print_proper_scores(v)
+            print_predictive_scores(target)
         if v.skipped:
             out.print(f"{len(v.skipped)} figure(s) not compared (see validation.md)")
         out.print(f"wrote {target}")

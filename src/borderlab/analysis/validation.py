@@ -116,17 +116,26 @@ def check_validation_out(out: Path, force: bool = False) -> None:
 
 
 def write_validation(v: Validation, data: RunData, out: Path, *, observed_path: Path | None = None,
-                     plots: bool = True, cutoff: dt.date | None = None, force: bool = False) -> Path:
+                     plots: bool = True, cutoff: dt.date | None = None, force: bool = False,
+                     observations: list[Observation] | None = None) -> Path:
     """Write validation.json, series.csv, points.csv, validation.md and plots/ into `out`
-    (atomically); for an ensemble with member runs also its proper scores (score_report.py)."""
-    from .score_report import score_points, write_scores
+    (atomically); for an ensemble with member runs also its proper scores (score_report.py),
+    and, given the `observations` (for their noise), those of its posterior predictive bands."""
+    from .score_report import PREDICTIVE, score_points, write_scores
 
     check_validation_out(out, force)
     scores = score_points(v.points)
+    predictive, model_error = (None, None)
+    if scores is not None and observations is not None:
+        from ..forecast.predictive import predictive_scores
+
+        predictive, model_error = predictive_scores(v.points, observations)
     with replace_folder(Path(out), VALIDATION_KIND, force) as tmp:
         result = to_json(v, data, observed_path, cutoff)
         if scores is not None:
             result["proper_scores"] = scores.to_json()
+        if predictive is not None:
+            result["predictive_scores"] = {**predictive.to_json(), "model_error": model_error.as_dict()}
         (tmp / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
         (tmp / "series.csv").write_text(series_csv(v), encoding="utf-8")
         (tmp / "points.csv").write_text(points_csv(v), encoding="utf-8")
@@ -136,6 +145,8 @@ def write_validation(v: Validation, data: RunData, out: Path, *, observed_path: 
             make_validation_plots(v, data, tmp / "plots", cutoff=cutoff)
         if scores is not None:
             write_scores(scores, tmp, plots)
+        if predictive is not None:
+            write_scores(predictive, tmp, plots, stem=PREDICTIVE, extra={"model_error": model_error.as_dict()})
     return Path(out)
 
 

@@ -1,6 +1,6 @@
 """ABC-SMC over a scenario's free parameters, with the observation noise model as the kernel.
 
-Method (pyabc 0.13, `StochasticAcceptor` + `IndependentNormalKernel` + `Temperature`):
+Method (pyabc 0.13, `StochasticAcceptor` + a Student-t kernel (`StudentTKernel`) + `Temperature`):
 each particle is one stochastic run of the scenario, stopped after the cut-off day, whose
 training figures are aggregated like for like (`analysis/validation.compare`, the map
 calibration and validation use) and put on the ln(x + 1) scale. A particle is accepted
@@ -18,9 +18,17 @@ Priors: each free parameter (`calibration/free_params.py`) is uniform over its d
 the Optuna search uses).
 
 Where it runs: `workers=1` in this process with pyabc's SingleCoreSampler — reproducible
-from `seed`; `workers>1` or `scheduler` on the project's Dask runners
-(`studies.ensemble.dask_client`) with pyabc's DaskDistributedSampler — not bit-for-bit
-reproducible (which particle is accepted first depends on timing).
+from `seed`; `workers>1` in local processes with pyabc's MulticoreEvalParallelSampler;
+`scheduler` on a running Dask cluster (`studies.ensemble.dask_client`) with pyabc's
+DaskDistributedSampler. Parallel fits are not bit-for-bit reproducible (which particle is
+accepted first depends on timing).
+
+The budget: `max_simulations` caps each generation at that many simulations (pyabc's
+`min_acceptance_rate` = population / budget; a generation that cannot fill its population
+within it is dropped and the fit ends with the one before, at a higher temperature) and the
+whole fit between generations. The local samplers enforce the cap inside a generation;
+pyabc's Dask sampler does not (it samples until the population is full), so a fit on a Dask
+scheduler can overrun its budget by one generation.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from ..analysis.measures import LOG_OFFSET
 from ..analysis.observations import Observation
 from ..calibration.free_params import FreeParam
 from ..errors import BorderlabError
+from .observation_model import log_likelihood
 
 _RUNNERS: dict = {}   # per process: (scenario, until, figure ids) → TrialRunner (parsing the YAML is slow)
 
@@ -105,11 +114,17 @@ def prior(params: list[FreeParam]):
 
 @contextlib.contextmanager
 def sampler(workers: int, scheduler: str | None):
-    """SingleCoreSampler here, or DaskDistributedSampler on a LocalCluster / existing cluster."""
+    """SingleCoreSampler here, MulticoreEvalParallelSampler on local processes, or
+    DaskDistributedSampler on a running Dask scheduler."""
     from pyabc.sampler import DaskDistributedSampler, SingleCoreSampler
 
     if workers <= 1 and not scheduler:
         yield SingleCoreSampler(check_max_eval=True)
+        return
+    if not scheduler:
+        from pyabc.sampler import MulticoreEvalParallelSampler
+
+        yield MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True)
         return
     from ..studies.ensemble import dask_client
 
@@ -127,13 +142,31 @@ class AbcResult:
     acceptance_rates: list[float]
 
 
+def student_t_kernel(sds: np.ndarray, keys: list[str]):
+    """pyabc kernel: the observation model's log-likelihood (independent t₃ errors of scale σᵢ)."""
+    from pyabc.distance import StochasticKernel
+
+    class StudentTKernel(StochasticKernel):
+        def __init__(self):
+            super().__init__(ret_scale="SCALE_LOG", keys=keys)
+            self.sds = np.asarray(sds, dtype=float)
+
+        def initialize(self, t, get_sample, x_0, total_sims):
+            super().initialize(t=t, get_sample=get_sample, x_0=x_0, total_sims=total_sims)
+            self.pdf_max = self(x_0, x_0)          # the density's peak: every figure hit exactly
+
+        def __call__(self, x, x_0, t=None, par=None):
+            return log_likelihood(np.array([x[k] - x_0[k] for k in self.keys], dtype=float), self.sds)
+
+    return StudentTKernel()
+
+
 def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[str, float], sds: np.ndarray,
                 db: Path, *, population: int, generations: int, max_simulations: int | None, seed: int,
                 workers: int = 1, scheduler: str | None = None, min_acceptance_rate: float = 0.0) -> AbcResult:
     """Run ABC-SMC into the SQLite database `db` (replaced); return the last generation."""
     import pyabc
     from pyabc.acceptor import StochasticAcceptor
-    from pyabc.distance import IndependentNormalKernel
     from pyabc.epsilon import Temperature
 
     for name in ("ABC", "Sampler", "Epsilon", "Acceptor", "Distance", "Population", "History", "Adaptation"):
@@ -144,10 +177,12 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
     db = Path(db)
     db.unlink(missing_ok=True)
     with sampler(workers, scheduler) as smp:
-        abc = pyabc.ABCSMC(model, prior(params), IndependentNormalKernel(var=np.asarray(sds) ** 2, keys=list(observed)),
+        abc = pyabc.ABCSMC(model, prior(params), student_t_kernel(sds, list(observed)),
                            population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
                            sampler=smp)
         abc.new(f"sqlite:///{db.resolve()}", observed)
+        if max_simulations:
+            min_acceptance_rate = max(min_acceptance_rate, population / max_simulations)
         history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance_rate,
                           max_total_nr_simulations=max_simulations if max_simulations else np.inf)
     frame, w = history.get_distribution(m=0, t=history.max_t)

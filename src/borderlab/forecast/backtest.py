@@ -36,6 +36,7 @@ from ..scenario.loader import load_scenario
 from ..studies.store import write_atomic
 from .observed_series import observed_series
 from .origin import FitSettings, forecast_from, load_with_observations
+from .predictive import BANDS, model_error_at, predictive_points
 from .weekly_skill import defenders, plot_skill, skill_table, weekly_cases, weekly_keys
 
 SCORES_FILE = "scores.json"
@@ -100,11 +101,15 @@ def in_horizon(o: Observation, origin: dt.date, horizon: int) -> bool:
     return inside / ((o.end - o.start).days + 1) >= MIN_SHARE_IN_HORIZON
 
 
-def score_origin(origin: dt.date, horizon: int, observations, data) -> tuple[dict, list[dict]]:
-    """The origin's summary and per-figure rows against the figures in its horizon."""
+def score_origin(origin: dt.date, horizon: int, observations, data, *, sds: dict[str, float] | None = None,
+                 discrepancy: float = 0.0) -> tuple[dict, list[dict]]:
+    """The origin's summary and per-figure rows against the figures in its horizon. With
+    `sds` (each figure's observation-noise σ) the bands are the figures' posterior predictive
+    ones (`predictive.py`): members seen through the observation model and `discrepancy`."""
     figures = [o for o in select_outcomes(observations) if o.role == "train" and in_horizon(o, origin, horizon)]
     v = compare(figures, data)
-    scores = score_points(v.points)
+    points = v.points if sds is None else predictive_points(v.points, sds, discrepancy)
+    scores = score_points(points)
     rows = []
     for p, s in (scores.rows if scores else []):
         o = p.obs
@@ -149,7 +154,8 @@ def backtest(scenario: str, origins: list[dt.date], horizon: int, out: Path, *, 
     check_request(sc.start, sc.end, last, origins, horizon, weeks)
     truth = observed_series(observations, last)
     request = {"scenario": sc.name, "scenario_file_sha256": loaded.file_sha256, "horizon_days": horizon,
-               "weeks": weeks, "training_end": str(last), **settings.as_dict()}
+               "weeks": weeks, "training_end": str(last), "bands": BANDS,
+               **settings.as_dict()}
     t_start = time.perf_counter()
     results: list[OriginResult] = []
     with study_folder(Path(out), "backtest", force) as out:
@@ -179,14 +185,16 @@ def _one_origin(scenario, origin, nxt, horizon, weeks, last, out, settings, requ
     flows = weekly_keys(defenders(sc))
     keys = {(o.model[0], o.model[1]) for o in select_outcomes(observations)} | set(flows)
     fc = forecast_from(scenario, origin, end, folder, settings, keys=keys, workers=workers, scheduler=scheduler)
-    summary, figures = score_origin(origin, horizon, observations, fc.data)
+    model_error, sds = model_error_at(observations, fc.data, origin)
+    summary, figures = score_origin(origin, horizon, observations, fc.data, sds=sds, discrepancy=model_error.sd)
     weekly = [row for w in weekly_origins(origin, nxt, last)
-              for row in weekly_cases(w, fc.data, observations, truth, weeks, flows)]
+              for row in weekly_cases(w, fc.data, observations, truth, weeks, flows, discrepancy=model_error.sd)]
     context = compare([o for o in observations if o.end <= end], fc.data)
     write_validation(context, fc.data, folder / "validation", plots=plots, cutoff=origin)
     summary.update({"simulations_fit": fc.simulations, "forecast_runs": settings.runs,
                     "simulations": fc.simulations + settings.runs, "wall_s": round(time.perf_counter() - t0, 1),
-                    "posterior_effective_size": round(fc.posterior.effective_size, 1)})
+                    "posterior_effective_size": round(fc.posterior.effective_size, 1),
+                    "model_error_sd": round(model_error.sd, 3), "model_error_figures": model_error.figures})
     write_atomic(done, json.dumps({"request": request, "summary": summary, "figures": figures, "weekly": weekly},
                                   indent=2, default=str))
     if log:

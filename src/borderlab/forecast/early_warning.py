@@ -35,6 +35,7 @@ from ..studies.store import write_atomic
 from .backtest import training_end
 from .observed_series import observed_series
 from .origin import FitSettings, forecast_from, load_with_observations
+from .predictive import BANDS, model_error_at, weekly_samples
 from .weekly_skill import baseline_forecasts, defenders, history, simulator_weeks, weekly_keys
 
 FLOWS = ("new_attempts", "new_turnbacks")
@@ -75,7 +76,10 @@ def week_label(as_of: dt.date, h: int) -> tuple[str, str]:
     return str(a), str(a + dt.timedelta(days=6))
 
 
-def band_rows(data, as_of: dt.date, weeks: int, countries: list[str]) -> list[dict]:
+def band_rows(data, as_of: dt.date, weeks: int, countries: list[str], discrepancy: float = 0.0) -> list[dict]:
+    """Per week, country and quantity: the band of the figure a source will report (q05 … q95:
+    the members seen through report noise and the model error, `predictive.py`) and the
+    model's own band (model_q05 … model_q95: parameter and run-to-run spread only)."""
     rows = []
     for country in countries:
         for metric in FLOWS + (STOCK,):
@@ -84,11 +88,13 @@ def band_rows(data, as_of: dt.date, weeks: int, countries: list[str]) -> list[di
             if members is None:
                 continue
             for h in range(weeks):
-                q = np.quantile(members[h], LEVELS)
+                q = np.quantile(weekly_samples(members[h], discrepancy, f"{key}@{as_of}+{h}"), LEVELS)
                 start, end = week_label(as_of, h)
                 rows.append({"week": h + 1, "week_start": start, "week_end": end, "country": country,
                              "quantity": LABELS[metric], "metric": metric,
-                             **{name: round(float(v), 1) for name, v in zip(QUANTILES, q)}})
+                             **{name: round(float(v), 1) for name, v in zip(QUANTILES, q)},
+                             **{f"model_{name}": round(float(v), 1)
+                                for name, v in zip(QUANTILES, np.quantile(members[h], LEVELS))}})
     return rows
 
 
@@ -137,11 +143,13 @@ def early_warning(scenario: str, as_of: dt.date, weeks: int, out: Path, *, setti
     with study_folder(Path(out), "forecast", force) as out:
         fc = forecast_from(scenario, as_of, end, out, settings, keys=keys, workers=workers, scheduler=scheduler,
                            posterior=posterior)
-        bands = band_rows(fc.data, as_of, weeks, countries)
+        model_error, _ = model_error_at(observations, fc.data, as_of)
+        bands = band_rows(fc.data, as_of, weeks, countries, model_error.sd)
         baselines = baseline_rows(observations, as_of, weeks, countries)
         result = {"borderlab_version": __version__, "scenario": sc.name, "as_of": str(as_of), "weeks": weeks,
                   "posterior": str(fc.posterior.folder), "posterior_until": str(fc.posterior.until),
-                  "runs": settings.runs, "simulations_fit": fc.simulations,
+                  "runs": settings.runs, "simulations_fit": fc.simulations, "bands_are": BANDS,
+                  "model_error": model_error.as_dict(),
                   "known_figures": sum(1 for o in observations if o.role != "input" and o.end <= as_of),
                   "bands": bands, "baselines": baselines}
         write_atomic(out / "forecast.csv", _csv(bands))
@@ -158,7 +166,11 @@ def early_warning(scenario: str, as_of: dt.date, weeks: int, out: Path, *, setti
 def markdown(result: dict) -> list[str]:
     lines = [f"# Early warning: {result['scenario']} as of {result['as_of']}", "",
              f"Posterior fitted on the figures known by {result['posterior_until']}; {result['runs']} posterior runs. "
-             "Median and 90 % band of each week's total (people in the zone: on the week's last day).", "",
+             "Median and 90 % band of each week's total (people in the zone: on the week's last day) as a source "
+             "would report it: the posterior runs seen through report noise and the model error "
+             f"(σ = {result['model_error']['sd']:.2f} on the ln(1 + x) scale, estimated from the "
+             f"{result['model_error']['figures']} figures known by then; docs/validation.md, \"Posterior predictive bands\"). "
+             "The model's own band, without them, is in forecast.csv (model_q05 … model_q95).", "",
              "| week | from | country | quantity | q05 | median | q95 |", "|---:|---|---|---|---:|---:|---:|"]
     for r in result["bands"]:
         lines.append(f"| {r['week']} | {r['week_start']} | {r['country']} | {r['quantity']} | {r['q05']:,.0f} | "

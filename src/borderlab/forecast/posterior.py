@@ -242,7 +242,7 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
 
     final_t = result.temperatures[-1] if result.temperatures else math.nan
     desc = {"format": FORMAT, **settings, "scenario_file": str(loaded.path.resolve()),
-            "method": "ABC-SMC (pyabc StochasticAcceptor, IndependentNormalKernel on ln(x+1), Temperature)",
+            "method": "ABC-SMC (pyabc StochasticAcceptor, Student-t(3) kernel on ln(x+1), Temperature)",
             "observation_model": "ln(obs+1) = ln(sim+1) + N(0, sd²); docs/validation.md, Posterior calibration",
             "result": {"generations": result.generations, "temperatures": result.temperatures,
                        "final_temperature": final_t, "exact": bool(final_t == 1.0),

@@ -27,6 +27,7 @@ from ..analysis.run_data import RunData
 from ..analysis.scores import crps, skill
 from .baselines import BASELINES, forecast_baselines
 from .observed_series import ObservedSeries, observed_series
+from .predictive import weekly_samples
 
 BORDER_FLOWS = ("new_attempts", "new_turnbacks", "new_detentions")
 MAX_GAP_WEEKS = 5     # the baselines forecast across at most this many weeks without figures
@@ -86,8 +87,10 @@ def weekly_keys(countries: list[str]) -> list[tuple[str, str]]:
 
 
 def weekly_cases(origin: dt.date, data: RunData, observations, truth: dict, weeks: int,
-                 keys: list[tuple[str, str]]) -> list[dict]:
-    """One row per (quantity, horizon, model) scored at `origin`."""
+                 keys: list[tuple[str, str]], discrepancy: float | None = None) -> list[dict]:
+    """One row per (quantity, horizon, model) scored at `origin`. With `discrepancy` (the
+    model error σ, `predictive.py`) the simulator's members are seen through the observation
+    model (report noise and model error) like its monthly bands."""
     known = observed_series(observations, origin)
     rows = []
     for key in keys:
@@ -97,6 +100,8 @@ def weekly_cases(origin: dt.date, data: RunData, observations, truth: dict, week
         sim = simulator_weeks(data, key, origin, weeks)
         if sim is None or not resolved.any():
             continue
+        if discrepancy is not None:
+            sim = np.array([weekly_samples(row, discrepancy, f"{key}@{origin}+{h}") for h, row in enumerate(sim)])
         base, n_hist, gap = baseline_forecasts(known[key], origin, weeks)
         if "naive" not in base:
             continue
