@@ -25,8 +25,8 @@ accepted first depends on timing).
 
 The budget: `max_simulations` caps each generation at that many simulations (pyabc's
 `min_acceptance_rate` = population / budget; a generation that cannot fill its population
-within it is dropped and the fit ends with the one before, at a higher temperature) and the
-whole fit between generations. The local samplers enforce the cap inside a generation;
+within it is dropped and the fit ends with the one before, at a higher temperature; the
+first generation is always completed) and the whole fit between generations. The local samplers enforce the cap inside a generation;
 pyabc's Dask sampler does not (it samples until the population is full), so a fit on a Dask
 scheduler can overrun its budget by one generation.
 """
@@ -185,6 +185,8 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
             min_acceptance_rate = max(min_acceptance_rate, population / max_simulations)
         history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance_rate,
                           max_total_nr_simulations=max_simulations if max_simulations else np.inf)
+        if history.max_t < 0:       # not even the first generation fitted in the budget: finish it uncapped
+            history = abc.run(max_nr_populations=1, min_acceptance_rate=0.0)
     frame, w = history.get_distribution(m=0, t=history.max_t)
     samples = frame[[p.path for p in params]].to_numpy(dtype=float)
     pops = history.get_all_populations()
