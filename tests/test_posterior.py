@@ -174,3 +174,18 @@ def test_bad_posterior_folder_exits_2(calibrated, tmp_path, case):
     expected = {"missing": "no such folder", "not-a-posterior": "holds no posterior",
                 "other-scenario": "is of scenario 'toy-border-sbc', not 'toy-border'"}[case]
     assert expected in " ".join(result.output.split())
+
+
+def test_the_unbounded_scale_maps_exactly_onto_the_declared_priors():
+    """pyabc samples z ~ Logistic(0, 1); to_range(z) must then be uniform (log-uniform) on the range."""
+    from scipy import stats
+
+    from borderlab.forecast.abc_smc import to_range
+
+    z = stats.logistic.rvs(size=4000, random_state=np.random.default_rng(5))
+    linear = np.array([to_range(v, 2.0, 6.0, False) for v in z])
+    logged = np.array([to_range(v, 0.01, 10.0, True) for v in z])
+    assert stats.kstest((linear - 2.0) / 4.0, "uniform").pvalue > 0.01
+    assert stats.kstest((np.log(logged) - np.log(0.01)) / np.log(1000.0), "uniform").pvalue > 0.01
+    assert to_range(0.0, 2.0, 6.0, False) == 4.0 and to_range(0.0, 0.01, 10.0, True) == pytest.approx(0.1 * 10 ** 0.5)
+    assert 2.0 <= to_range(-800.0, 2.0, 6.0, False) < to_range(800.0, 2.0, 6.0, False) <= 6.0   # no overflow
