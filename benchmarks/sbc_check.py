@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from borderlab.forecast.observation_model import TAIL_DF
 
     settings = {"population": args.population, "generations": args.generations, "seed": args.seed,
-                "noise": f"student-t({TAIL_DF:g})"}
+                "noise": f"student-t({TAIL_DF:g})", "sampling_scale": "logistic (abc_smc.prior)"}
     done = {}
     if log.is_file():
         for line in log.read_text().splitlines():

@@ -125,6 +125,19 @@ def prior(params: list[FreeParam]):
     return pyabc.Distribution(**{p.path: pyabc.RV("logistic", 0.0, 1.0) for p in params})
 
 
+def transition(params: list[FreeParam], population: int):
+    """pyabc's perturbation kernel: a multivariate normal fitted to the particles, or — when
+    the particles are too few to estimate a covariance (fewer than 5 per parameter, e.g. 40
+    particles for belarus-eu-2021's 38 parameters) — independent normals per parameter.
+    A covariance from about as many particles as dimensions is singular: its density
+    underflows, the importance weights become 0/0 and pyabc stops with "total weight nan"."""
+    import pyabc
+
+    if population >= 5 * len(params):
+        return pyabc.MultivariateNormalTransition()
+    return pyabc.AggregatedTransition({p.path: pyabc.MultivariateNormalTransition() for p in params})
+
+
 def to_range(z: float, low: float, high: float, log: bool) -> float:
     """The parameter value of a particle's unbounded coordinate z (see `prior`)."""
     u = 0.5 * (1.0 + math.tanh(0.5 * z))          # σ(z), without overflow
@@ -201,7 +214,7 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
     with sampler(workers, scheduler) as smp:
         abc = pyabc.ABCSMC(model, prior(params), student_t_kernel(sds, list(observed)),
                            population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
-                           sampler=smp)
+                           sampler=smp, transitions=transition(params, population))
         abc.new(f"sqlite:///{db.resolve()}", observed)
         if max_simulations:
             min_acceptance_rate = max(min_acceptance_rate, population / max_simulations)
