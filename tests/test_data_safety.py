@@ -99,11 +99,12 @@ def writer_args(command: str, out: Path, toy_run: Path, flee_folder: Path, obser
         "sensitivity": ["sensitivity", TOY, "--method", "morris", "--samples", 2, "--metric", "new_attempts",
                         "-w", 1, "--out", out, "--no-plots", "-q"],
         "calibrate": ["calibrate", TOY, "--until", "2021-09-10", "--trials", 1, "--out", out, "-q"],
+        "calibrate FLEE_FOLDER": ["calibrate", flee_folder, "--until", 3, "--trials", 1, "--out", out, "-q", "--no-plots"],
         "validate": ["validate", toy_run, "--observed", observed, "--out", out, "--no-plots", "-q"],
     }[command]
 
 
-WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "validate",
+WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "calibrate FLEE_FOLDER", "validate",
            "compare", "allocate", "tradeoffs", "backtest", "forecast"]
 
 

@@ -85,7 +85,7 @@ def argument_lists(draw) -> Case:
     out = ["--out", "{root}/o"]
     word = "zz-" + draw(junk)
     n = draw(st.integers(max_value=-1, min_value=-(2**70)))
-    pick = draw(st.integers(0, 21))
+    pick = draw(st.integers(0, 26))
     files: dict = {}
     if pick == 0:
         args, names = ["run", "toy-border", *out, "--seed", str(n)], ("--seed",)
@@ -132,6 +132,18 @@ def argument_lists(draw) -> Case:
         args, names = ["run", "toy-border", *out, "--set", draw(st.sampled_from(["=5", "...=7", "=", "x"]))], ("--set",)
     elif pick == 19:
         args, names = [word], (word,)
+    elif pick == 22:
+        args, names = ["report", f"{{root}}/{word}"], (word,)
+    elif pick == 23:
+        files = {"f.txt": b"not an output folder"}
+        args, names = ["report", "{root}/f.txt"], ("{root}/f.txt",)
+    elif pick == 24:
+        args, names = ["explore", draw(st.sampled_from(["toy-border", word])), "--port", str(n)], ("--port",)
+    elif pick == 25:
+        args, names = ["explore", word, "--port", "0"], (word,)
+    elif pick == 26:
+        day = draw(st.sampled_from(["0", "-4", "99999", "2099-01-01", word]))
+        args, names = ["calibrate", mali, "--until", day, "--trials", "1", *out], ("--until",)
     elif pick == 20:
         args, names = ["check", "toy-border", "--set", draw(st.sampled_from(["end=9999-12-31", "end=3021-01-01"]))], ("end",)
     else:
