@@ -54,6 +54,7 @@ def bench_folder(folder: str, trials: int, workers: int, seeds: int, forecast_ru
         "target_met_on_idle_cores": r["trials"]["fit_cpu_s"] / workers <= TARGET_S,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "selection": r.get("selection"), "chosen_trial": r["trials"]["best"],
         "ard": r["ard"], "after_improvement": r["after_improvement"],
         "fitted": {p["path"]: p["fitted"] for p in r["params"]},
         "report": str(out / "fit_report.md"),

@@ -520,3 +520,117 @@ def checkpoint(self, day: int) -> None:
             pop.node[take] = self.interior[s]
             counts[s] = take.size
     sim.results.rec("new_asylum_at_checkpoint", day, counts)
+
+
+# -- supply.arrive ------------------------------------------------------------------------------
+def arrive(self, day: int) -> None:
+    sim = self.sim
+    lam = self.expected(day)
+    if self.fixed:
+        total = self.carry + lam
+        counts = np.floor(total + 1e-9).astype(np.int64)
+        self.carry = total - counts
+    else:
+        counts = sim.streams["supply.arrivals"].poisson(day, self.route_ids, lam)
+    n = int(counts.sum())
+    sim.results.rec("new_boarded", day, counts)
+    if n == 0:
+        return
+    route = np.repeat(np.arange(len(self.routes)), counts)
+    first = sim.pop.n  # uids the new people will get
+    u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + n))
+    nat = self.mix.pick(route, day, u)
+    uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[route],
+                          dest=self.to[route], ti_next=day, nationality=nat, by_air=True)
+    sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")
+
+
+# -- defenders.deploy and defenders.fatigue ----------------------------------------------------------
+def allocation(self) -> np.ndarray:
+    """Share of each country's on-duty force per segment (sums to 1 within a country)."""
+    nd = len(self.codes)
+    per_km = self.seg_length / np.bincount(self.seg_country, weights=self.seg_length, minlength=nd)[self.seg_country]
+    share = per_km.copy()
+    for c, rule in enumerate(self.rule):
+        m = self.seg_country == c
+        if rule == "fixed":
+            w = self.fixed[m]
+            share[m] = w / w.sum() if w.sum() > 0 else per_km[m]
+        elif rule == "pressure":
+            p = self.pressure[m]
+            if p.sum() > 0:
+                share[m] = (1 - self.pressure_w[c]) * per_km[m] + self.pressure_w[c] * p / p.sum()
+    return share
+
+
+def deploy(self, day: int) -> None:
+    personnel = self.guards[:, day] + self.troop_eff * self.troops[:, day]
+    if self.has_prev:  # was: `self.prev_personnel is not None`
+        grew = personnel > self.prev_personnel
+        self.fatigue[grew] *= self.prev_personnel[grew] / personnel[grew]
+    self.prev_personnel, self.has_prev = personnel, True
+    self.on_duty = personnel * self.duty
+    self.effectiveness = 1.0 - self.max_effect * self.fatigue
+    share = allocation(self)
+    c = self.seg_country
+    self.seg_guards = self.on_duty[c] * share * self.effectiveness[c]
+    self.seg_capacity = self.seg_guards * self.resp_per_guard[c]
+    res = self.sim.results
+    res.rec("guards_on_duty", day, self.on_duty)
+    res.rec("guards_per_km", day, self.seg_guards / self.seg_length)
+
+
+def update_fatigue(self, day: int) -> None:
+    nd = len(self.codes)
+    incidents = self.sim.today.get("incidents")
+    if incidents is None:
+        incidents = np.zeros(len(self.seg_length))
+    cap = np.bincount(self.seg_country, weights=self.seg_capacity, minlength=nd)
+    demand = np.bincount(self.seg_country, weights=incidents, minlength=nd)
+    load = np.divide(demand, cap, out=np.zeros(nd), where=cap > 0)
+    load[(cap <= 0) & (demand > 0)] = np.inf
+    excess = np.maximum(0.0, np.minimum(load, 1e3) - self.sustainable)
+    self.fatigue = np.clip(self.fatigue + self.build * excess - self.recover * self.fatigue, 0.0, 1.0)
+    a = self.pressure_alpha[self.seg_country]
+    self.pressure = (1 - a) * self.pressure + a * incidents
+    res = self.sim.results
+    res.rec("guard_utilisation", day, np.minimum(load, 1e3))
+    res.rec("guard_fatigue", day, self.fatigue)
+    res.rec("guard_effectiveness", day, 1.0 - self.max_effect * self.fatigue)
+
+
+# -- orchestrator.learn --------------------------------------------------------------------------
+def learn(self, day: int) -> None:
+    out = self.sim.today.get("outcome")
+    if out is None:
+        return
+    tried, crossed = out
+    a = self.alpha
+    m = tried > 0
+    self.seg_success[m] = (1 - a) * self.seg_success[m] + a * crossed[m] / tried[m]
+    nd = len(self.defenders)
+    ct = np.bincount(self.seg_country, weights=tried, minlength=nd)
+    cc = np.bincount(self.seg_country, weights=crossed, minlength=nd)
+    m = ct > 0
+    self.country_success[m] = (1 - a) * self.country_success[m] + a * cc[m] / ct[m]
+
+
+# -- stocks.record -------------------------------------------------------------------------------
+def record(self, day: int) -> None:
+    pop, res = self.sim.pop, self.sim.results
+    nd = len(self.defenders)
+    table = kernels.count_status_country(pop.status, pop.country, N_STATUS, nd)
+    total = table.sum(axis=1)
+    res.rec("n_in_capital", day, total[Status.CAPITAL])
+    res.rec("n_at_staging", day, total[Status.STAGING])
+    res.rec("n_in_zone", day, table[Status.ZONE, 1:])
+    res.rec("n_in_transit", day, total[Status.TRANSIT])
+    res.rec("n_interior", day, table[Status.INTERIOR, 1:])
+    res.rec("n_detained", day, table[Status.DETAINED, 1:])
+    res.rec("n_reception", day, table[Status.RECEPTION, 1:])
+    res.rec("n_hospital", day, np.append(table[Status.HOSPITAL, 1:], table[Status.HOSPITAL, 0]))
+    res.rec("n_stranded", day, total[Status.CAPITAL] + total[Status.STAGING] + total[Status.ZONE])
+    res.rec("n_onward", day, total[Status.ONWARD])
+    res.rec("n_returned", day, total[Status.RETURNED])
+    res.rec("n_dead", day, total[Status.DEAD])
+    res.rec("n_people", day, pop.n)

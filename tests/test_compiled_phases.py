@@ -18,9 +18,11 @@ import numpy_phases
 from borderlab.engine.kernels import hashed_uniform_one
 from borderlab.engine.status import N_STATUS, Status
 from borderlab.models.border import SEGMENT_FLOWS, resolve_crossings
+from borderlab.models.defenders import numpy_sum
+from borderlab.models.health import smallest_first
 from borderlab.models.orchestrator import form_groups
 from borderlab.models.transit import dispatch_people
-from conftest import BELARUS, STOCHASTIC, TOY, build, need_belarus
+from conftest import BELARUS, STOCHASTIC, TOY, TOY_PATH, build, load_yaml_data, need_belarus, write_yaml
 
 # belarus-eu-2021 through the siege, adaptive and mass phases (Kuźnica, 8 Nov), with the
 # contested trained groups switched on so that their detection multiplier is used too
@@ -43,11 +45,16 @@ REFERENCE = {  # test name → the phases put back to NumPy together
     "orchestrator.coerce": [("orchestrator.coerce", "orchestrator", numpy_phases.coerce)],
     "health.discharge": [("health.discharge", "health", numpy_phases.discharge)],
     "border.checkpoint": [("border.checkpoint", "border", numpy_phases.checkpoint)],
+    "supply.arrive": [("supply.arrive", "supply", numpy_phases.arrive)],
+    "defenders.deploy": [("defenders.deploy", "defenders", numpy_phases.deploy)],
+    "defenders.fatigue": [("defenders.fatigue", "defenders", numpy_phases.update_fatigue)],
+    "orchestrator.learn": [("orchestrator.learn", "orchestrator", numpy_phases.learn)],
+    "stocks.record": [("stocks.record", "stocks", numpy_phases.record)],
 }
 
 
-def run(case: str, numpy_phase: str | None = None):
-    scenario, overrides = CASES[case]
+def run(case: str, numpy_phase: str | None = None, scenario=None):
+    scenario, overrides = (scenario, STOCHASTIC) if scenario is not None else CASES[case]
     if scenario == BELARUS:
         need_belarus()
     sim, _ = build(scenario, overrides, seed=7)
@@ -263,3 +270,106 @@ def test_leaving_an_absorbing_status_breaks_conservation():
     sim.pop.transition(dead, Status.ZONE)  # a bug: the dead walk again
     with pytest.raises(ConservationError, match="left an absorbing status"):
         sim._check_conservation(1, sim.status_counts[0], sim.pop.counts())
+
+
+# -- defenders: the allocation rules, and NumPy's float sums ------------------------------------------
+def test_fixed_and_pressure_allocation_give_the_numpy_run(tmp_path):
+    """toy-border with three segments: the fixed rule (weights 1, 3, 0) and the pressure
+    rule (its sums over a country's segments) deploy exactly as the NumPy phases did."""
+    for allocation in ({"rule": "fixed", "weights": {"AA-1": 1, "AA-2": 3, "AA-3": 0}},
+                       {"rule": "pressure", "pressure_weight": 0.6, "memory_days": 3}):
+        data = load_yaml_data(TOY_PATH)
+        for k, km in ((2, 30), (3, 12)):
+            data["segments"].append({"id": f"AA-{k}", "country": "AA", "zone": "zone", "interior": "inland",
+                                     "length_km": km, "terrain": "open"})
+        data["defenders"][0]["allocation"] = allocation
+        path = write_yaml(tmp_path / f"{allocation['rule']}.yaml", data)
+        compiled = run("", scenario=path)
+        assert compiled.results.series("new_incidents").sum() > 0
+        guards = [compiled.results.series("guards_per_km", f"AA-{k}")[5] for k in (1, 2, 3)]
+        if allocation["rule"] == "fixed":
+            assert guards[2] == 0 and guards[0] > 0 and guards[1] > 0  # weight 0: nobody there
+        for phase in ("defenders.deploy", "defenders.fatigue"):
+            assert_same_run(compiled, run("", phase, scenario=path))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 255, 256, 257, 1000, 4099])
+def test_numpy_sum_adds_in_numpys_order(n):
+    """Pairwise summation gives other bits than a plain loop for n ≥ 8; the compiled sum
+    must give exactly NumPy's (values spread over 12 orders of magnitude make order show)."""
+    rng = np.random.default_rng(n)
+    for _ in range(5):
+        a = rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 6, n)
+        assert numpy_sum(a) == a.sum()
+    plain = 0.0
+    a = np.full(n, 0.1)
+    for v in a:
+        plain += v
+    if n >= 16:
+        assert a.sum() != plain or n == 16  # the order does matter here
+    assert numpy_sum(a) == a.sum()
+
+
+# -- health.shelter: the weakest first ---------------------------------------------------------------
+@pytest.mark.parametrize("k", [0, 1, 3, 5, 8, 9])
+def test_smallest_first_is_a_stable_argsort_prefix(k):
+    """Ties (the 0.2s, the 0.5s) keep their positions' order, as a stable sort does."""
+    values = np.array([0.5, 0.2, 0.9, 0.2, 0.1, 0.5, 0.2, 0.7, 0.5], dtype=np.float32)
+    expected = np.argsort(values, kind="mergesort")[:k]
+    assert smallest_first(values, k).tolist() == expected.tolist()
+    if k == 5:
+        assert expected.tolist() == [4, 1, 3, 6, 0]
+
+
+# -- the day's plumbing: live groups, day keys, packed results ------------------------------------------
+def test_live_groups_lists_each_groups_live_people_in_order():
+    from borderlab.engine.population import CORE_COLUMNS, Population
+
+    pop = Population(list(CORE_COLUMNS), 16)
+    pop.add(7, status=np.array([Status.INTERIOR, Status.DEAD, Status.DETAINED, Status.INTERIOR, Status.ZONE,
+                                Status.HOSPITAL, Status.DETAINED], dtype=np.int8))
+    pop.start_day(0)  # the dead person leaves the live list
+    groups = ((Status.INTERIOR,), (Status.DETAINED, Status.HOSPITAL), (Status.DEAD,))
+    inland, detained, hospital = pop.live_groups("k", groups)
+    assert inland.tolist() == [0, 3] and detained.tolist() == [2, 5, 6] and hospital.tolist() == []
+    pop.status[0] = Status.ZONE  # remembered for the day: the lists are a superset from here on
+    assert pop.live_groups("k", ())[0].tolist() == [0, 3]
+    pop.start_day(1)
+    assert pop.live_groups("k", groups)[0].tolist() == [3]
+    with pytest.raises(ValueError, match="two groups"):
+        pop.live_groups("bad", ((Status.ZONE,), (Status.ZONE, Status.CAPITAL)))
+    # made at the start of the day, while the absorbed leave the live list; newcomers join
+    pop.make_at_day_start("m", ((Status.ZONE,), (Status.DETAINED, Status.INTERIOR)))
+    pop.status[2] = Status.RECEPTION  # absorbed: gone from the live list and the lists
+    pop.start_day(2)
+    assert pop.live.tolist() == [0, 3, 4, 5, 6]
+    zone, held = pop.live_groups("m", ())
+    assert zone.tolist() == [0, 4] and held.tolist() == [3, 6]
+    pop.add(3, status=np.array([Status.DETAINED, Status.TRANSIT, Status.ZONE], dtype=np.int8))
+    zone, held = pop.live_groups("m", ())
+    assert zone.tolist() == [0, 4, 9] and held.tolist() == [3, 6, 7]
+
+
+def test_day_keys_are_the_streams_day_keys():
+    from borderlab.engine.streams import Streams
+
+    streams = Streams(2**62 + 5)
+    table = streams.day_keys(["border.detect", "supply.arrivals"], 400)
+    assert table.shape == (400, 2) and table.dtype == np.uint64
+    for day in (0, 1, 199, 399):
+        assert table[day, 0] == streams["border.detect"].day_key(day)
+        assert table[day, 1] == streams["supply.arrivals"].day_key(day)
+
+
+def test_packed_results_record_in_one_write():
+    from borderlab.engine.results import Results
+
+    res = Results(3)
+    res.define("a", ["x", "y"], "flow", "", parents=["P", "P"])
+    res.define("b", ["z"], "stock", "")
+    data, rows = res.pack(["a", "b"])
+    data[rows, 1] = [1.0, 2.0, 5.0]
+    res.add("a", 1, [10.0, 0.0])
+    res.finalize()
+    assert res.series("a", "x").tolist() == [0, 11, 0] and res.series("a", "P").tolist() == [0, 13, 0]
+    assert res.series("a", "all").tolist() == [0, 13, 0] and res.series("b").tolist() == [0, 5, 0]

@@ -11,11 +11,13 @@ from typer.testing import CliRunner
 
 from borderlab.cli import app
 from borderlab.errors import ScenarioError
-from borderlab.flee.calibration import parse_until
+from types import SimpleNamespace
+
+from borderlab.flee.calibration import _score, parse_holdout, parse_until, selection
 from borderlab.flee.calibration_forecast import run_errors
 from borderlab.flee.calibration_params import (DECAY_POWER, FLEE_PARAMS, distance_penalty, free_flee_params,
                                                settings_with)
-from borderlab.flee.calibration_trials import CaseRun
+from borderlab.flee.calibration_trials import CaseRun, case_for, training_errors
 from borderlab.flee.scenario_file import load_flee
 from borderlab.flee.settings import parse_simsetting
 from flee_case import SETTINGS, settings_with as case_settings, write_case
@@ -154,11 +156,12 @@ def test_calibration_resumes_is_reproducible_and_refuses_other_settings(tmp_path
     assert res.exit_code == 2 and "different settings" in res.output
 
 
-def test_flee_calibration_refuses_abc_observed_and_a_day_outside_the_period(tmp_path):
+def test_flee_calibration_refuses_observed_and_a_day_outside_the_period(tmp_path):
     folder = slow_town_case(tmp_path / "case")
     base = ["calibrate", str(folder), "--trials", "1", "--out", str(tmp_path / "cal")]
-    for extra, message in ((["--until", "12", "--method", "abc"], "not available for Flee folders"),
-                           (["--until", "12", "--observed", str(folder / "simsetting.yml")], "own UNHCR camp series"),
+    for extra, message in ((["--until", "12", "--observed", str(folder / "simsetting.yml")], "own UNHCR camp series"),
+                           (["--until", "12", "--method", "abc", "--observed", str(folder / "simsetting.yml")],
+                            "own UNHCR camp series"),
                            (["--until", "40"], "outside 1 … 22")):
         res = runner.invoke(app, base + extra)
         assert res.exit_code == 2 and message in res.output, res.output
@@ -171,3 +174,63 @@ def test_trials_run_in_batches_on_dask_workers(tmp_path):
     report = json.loads((tmp_path / "cal" / "fit_report.json").read_text())
     assert report["trials"]["in_study"] == 4 and report["trials"]["workers"] == 2
     assert report["ard"]["calibrated"]["training"]["mean"] <= report["ard"]["shipped"]["training"]["mean"]
+
+
+def _trial(number, objective, held):
+    return SimpleNamespace(number=number, value=objective, user_attrs={"validation_ard": held})
+
+
+def test_selection_picks_the_best_held_out_error_among_the_best_tenth_and_the_shipped_settings():
+    # 30 trials: objective = number / 100 (trial 1 fits best), held-out error falls with the number
+    trials = [_trial(n, 1.0 if n == 0 else n / 100, 1.0 - n / 100) for n in range(30)]
+    ranked, score = selection(trials, holdout=5)
+    # candidates: the best max(5, ⌈10 % of 30⌉) = 5 by objective (trials 1–5) and trial 0
+    assert sorted(t.number for t in ranked) == [0, 1, 2, 3, 4, 5]
+    assert [t.number for t in ranked][:2] == [5, 4] and score(ranked[0]) == pytest.approx(0.95)
+    # trial 25 forecasts the held-out days best but fits poorly: it is not a candidate
+    assert 25 not in {t.number for t in ranked}
+    # the shipped settings win when they forecast the held-out days best
+    trials[0].user_attrs["validation_ard"] = 0.1
+    assert selection(trials, holdout=5)[0][0].number == 0
+    # without a holdout: every trial, by objective
+    ranked, score = selection(trials, holdout=0)
+    assert [t.number for t in ranked][:3] == [1, 2, 3] and len(ranked) == 30 and score(ranked[0]) == 0.01
+
+
+def test_holdout_defaults_to_a_third_of_the_window_and_is_bounded():
+    assert parse_holdout(None, 12) == 4 and parse_holdout(None, 150) == 50 and parse_holdout(0, 12) == 0
+    assert parse_holdout(11, 12) == 11
+    for bad in (-1, 12):
+        with pytest.raises(ScenarioError, match="--holdout"):
+            parse_holdout(bad, 12)
+
+
+def test_trial_score_splits_the_training_window_into_fit_and_held_out_days(tmp_path):
+    source = str(slow_town_case(tmp_path / "case").resolve())
+    values = {"move_rules.default_movechance": 0.1}
+    daily = training_errors(source, values, [0, 1], 12)
+    assert daily.shape == (2, 13)
+    (fit, held, whole), _ = _score(source, values, [0, 1], 12, 4)
+    mean = daily.mean(axis=0)
+    assert fit == pytest.approx(mean[:9].mean()) and held == pytest.approx(mean[9:].mean())
+    assert whole == pytest.approx(mean.mean())
+    (fit0, held0, whole0), _ = _score(source, values, [0, 1], 12, 0)
+    assert held0 is None and fit0 == pytest.approx(whole0) == pytest.approx(whole)
+    # a run stopped after DAY reads nothing later: the same errors as the first days of a full run
+    full = case_for(source).run(values, 0).total_error
+    assert daily[0] == pytest.approx(full[:13])
+
+
+def test_report_says_which_days_were_held_out_and_refuses_a_holdout_too_long(tmp_path):
+    folder = slow_town_case(tmp_path / "case")
+    res = _calibrate(folder, tmp_path / "cal", "--holdout", "3")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "cal" / "fit_report.json").read_text())
+    sel = report["selection"]
+    assert sel["holdout_days"] == 3 and sel["held_out"] == [10, 12]
+    assert sel["candidates"] == 6          # the best 5 of 12 by objective, and the shipped trial (it fits worst here)
+    assert "days 0 … 9" in report["objective"]["what"]
+    assert report["trials"]["best"]["validation_ard"] is not None
+    assert "held out of the objective" in (tmp_path / "cal" / "fit_report.md").read_text()
+    res = _calibrate(folder, tmp_path / "bad", "--holdout", "12")
+    assert res.exit_code == 2 and "--holdout" in res.output and "Traceback" not in res.output

@@ -44,6 +44,7 @@ def calibrate(
     per_draw: int = typer.Option(2, "--seeds-per-draw", min=1, help="abc: forecast runs (seeds) per posterior draw."),
     seed: int = typer.Option(0, "--seed", help="abc: seed of the ABC-SMC run (reproducible with --workers 1)."),
     penalty: Optional[float] = typer.Option(None, "--penalty", help="Flee folders: weight of the pull towards the folder's own settings (added to the training ARD; default 0.05)."),
+    holdout: Optional[int] = typer.Option(None, "--holdout", help="Flee folders: days at the end of the training window left out of the objective and used to choose the calibrated settings among the best trials (default: a third of the window; 0: fit and choose on the whole window)."),
     report: bool = typer.Option(True, "--report/--no-report", help=NO_REPORT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ):
@@ -63,7 +64,9 @@ def calibrate(
 
         calibrate_flee_command(scenario, until, trials, out_dir, force=force, seeds=seeds, only=only,
                                sampler_seed=sampler_seed, observed=observed, plots=plots, forecast_runs=forecast_runs,
-                               workers=workers, method=method.value, penalty=penalty, quiet=quiet)
+                               workers=workers, method=method.value, penalty=penalty, holdout=holdout, quiet=quiet,
+                               abc={"population": population, "generations": generations, "max_simulations": max_simulations,
+                                    "seed": seed, "discrepancy": discrepancy, "per_draw": per_draw})
         add_report(out_dir, plots and report)
         return
 

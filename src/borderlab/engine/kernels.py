@@ -146,15 +146,61 @@ def people(status, live):
 
 
 @cached_njit()
-def keep_live(live, status, absorbed):
-    """`live` without the people now in an absorbing status (`absorbed[s]`)."""
-    out = np.empty(live.shape[0], dtype=np.int64)
+def keep_live(live, n, status, absorbed):
+    """Drop from `live[:n]`, in place, the people now in an absorbing status (`absorbed[s]`);
+    returns how many are left (they keep their order)."""
     k = 0
+    for j in range(n):
+        i = live[j]
+        live[k] = i
+        k += not absorbed[status[i]]
+    return k
+
+
+@cached_njit()
+def keep_live_and_split(live, n, status, absorbed, which, n_groups):
+    """`keep_live` and `split_live` in one pass: returns (how many are left, start, uids)."""
+    out = np.empty((n_groups, n), dtype=np.int64)
+    count = np.zeros(n_groups, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        i = live[j]
+        s = status[i]
+        live[k] = i
+        k += not absorbed[s]
+        g = which[s]
+        if g >= 0 and not absorbed[s]:
+            out[g, count[g]] = i
+            count[g] += 1
+    start, uids = _join_rows(out, count)
+    return k, start, uids
+
+
+@cached_njit()
+def split_live(live, status, which, n_groups):
+    """One pass over `live`: the uids of each group g (ascending), where a person's group is
+    which[status] (−1: none). Returns (start, uids): group g is uids[start[g]:start[g + 1]]."""
+    out = np.empty((n_groups, live.shape[0]), dtype=np.int64)  # only the rows' used parts are touched
+    count = np.zeros(n_groups, dtype=np.int64)
     for i in live:
-        if not absorbed[status[i]]:
-            out[k] = i
-            k += 1
-    return out[:k].copy()
+        g = which[status[i]]
+        if g >= 0:
+            out[g, count[g]] = i
+            count[g] += 1
+    return _join_rows(out, count)
+
+
+@cached_njit()
+def _join_rows(out, count):
+    """The first count[g] items of each row g of `out`, one row after the other: (start, items)."""
+    n_groups = count.shape[0]
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        start[g + 1] = start[g] + count[g]
+    items = np.empty(start[n_groups], dtype=np.int64)
+    for g in range(n_groups):
+        items[start[g]:start[g + 1]] = out[g, :count[g]]
+    return start, items
 
 
 @cached_njit()

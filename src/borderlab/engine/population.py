@@ -58,7 +58,14 @@ class Population:
         self.day = 0
         # uids not in an absorbing status when the day started, and everyone created since, in
         # ascending order: the daily passes look only at these (most people end absorbed)
-        self.live = np.empty(0, dtype=np.int64)
+        # kept in a buffer that grows like the columns: a day's newcomers are appended and the
+        # absorbed dropped in place, instead of copying the whole list every day
+        self._live = np.empty(self.capacity, dtype=np.int64)
+        self.n_live = 0
+        self.live = self._live[:0]
+        self._groups: dict = {}  # live_groups of the day: key → (which, lists)
+        self._day_start_groups = None  # (key, groups) made while `start_day` compacts `live`
+        self._which: dict = {}  # key → the group of each status (groups are fixed per key)
         clash = [n for n in names if hasattr(type(self), n) or n in self.__dict__]
         if clash:
             raise ValueError(f"column names clash with Population attributes: {clash}")
@@ -106,9 +113,8 @@ class Population:
         count = int(count)
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        unknown = set(values) - set(self._data)
-        if unknown:
-            raise KeyError(f"unknown population columns: {sorted(unknown)}")
+        if not self._data.keys() >= values.keys():
+            raise KeyError(f"unknown population columns: {sorted(set(values) - set(self._data))}")
         self.reserve(self.n + count)
         start, stop = self.n, self.n + count
         for name, value in values.items():
@@ -117,10 +123,24 @@ class Population:
         self.n = stop
         self._refresh_views()
         uids = np.arange(start, stop, dtype=np.int64)
-        self.live = np.concatenate((self.live, uids))
+        if self.n_live + count > self._live.shape[0]:
+            grown = np.empty(max(self.n_live + count, 2 * self._live.shape[0]), dtype=np.int64)
+            grown[: self.n_live] = self._live[: self.n_live]
+            self._live = grown
+        self._live[self.n_live: self.n_live + count] = uids
+        self.n_live += count
+        self.live = self._live[: self.n_live]
+        if self._groups:  # newcomers join today's lists of their status
+            status = self._data["status"][start:stop]
+            for which, lists in self._groups.values():
+                group = which[status]
+                for g in range(len(lists)):
+                    if (group == g).any():
+                        lists[g] = np.concatenate((lists[g], uids[group == g]))
         status = self._data["status"][start:stop]
         self.created_today += np.bincount(status, minlength=N_STATUS)
-        self._trace(uids, "created as " + ", ".join(sorted(values)))
+        if self.traced:
+            self._trace(uids, "created as " + ", ".join(sorted(values)))
         return uids
 
     # -- status changes ------------------------------------------------------------
@@ -136,11 +156,45 @@ class Population:
             self._trace(uids, f"{Status(int(to)).name.lower()}" + (f" ({why})" if why else ""))
 
     def start_day(self, day: int) -> None:
-        """Reset today's flow counters; drop people absorbed since yesterday from `live`."""
+        """Reset today's flow counters; drop people absorbed since yesterday from `live`
+        (and make the `live_groups` asked for at the start of the day in the same pass)."""
         self.day = day
-        self.live = kernels.keep_live(self.live, self.status, IS_ABSORBED)
         self.flows[:] = 0
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+        self._groups = {}
+        if self._day_start_groups is None:
+            self.n_live = kernels.keep_live(self._live, self.n_live, self.status, IS_ABSORBED)
+        else:
+            key, groups = self._day_start_groups
+            which = self._which[key]
+            self.n_live, start, uids = kernels.keep_live_and_split(self._live, self.n_live, self.status, IS_ABSORBED,
+                                                                   which, len(groups))
+            self._groups[key] = (which, [uids[start[g]:start[g + 1]] for g in range(len(groups))])
+        self.live = self._live[: self.n_live]
+
+    def make_at_day_start(self, key, groups: tuple[tuple[Status, ...], ...]) -> None:
+        """Make `live_groups(key, groups)` each day while `start_day` walks everyone live
+        anyway (one set of groups; their users must hold the lists valid from the start
+        of the day: people created during the day are added to them)."""
+        self._day_start_groups = (key, groups)
+        self._which[key] = _group_of_status(groups)
+
+    def live_groups(self, key, groups: tuple[tuple[Status, ...], ...]) -> list[np.ndarray]:
+        """The live uids (ascending) whose status is in each of `groups` (no status in two
+        groups), from one pass, remembered under `key` until the next day starts: several
+        later passes of the same day then walk their own few people, not everyone live.
+
+        A group's list is a superset of the people in its statuses for as long as no one
+        enters those statuses — each user says why that holds where it uses the lists (a
+        kernel still checks every person's status, so people who left since are skipped)."""
+        found = self._groups.get(key)
+        if found is None:
+            which = self._which.get(key)
+            if which is None:
+                which = self._which[key] = _group_of_status(groups)
+            start, uids = kernels.split_live(self.live, self.status, which, len(groups))
+            found = self._groups[key] = (which, [uids[start[g]:start[g + 1]] for g in range(len(groups))])
+        return found[1]
 
     def find(self, status: Status) -> np.ndarray:
         """uids of people with this status."""
@@ -187,3 +241,14 @@ class Population:
     def story(self, uid: int) -> list[tuple[int, str]]:
         """The recorded history of one traced person: (day, what happened)."""
         return list(self.traced.get(int(uid), []))
+
+
+def _group_of_status(groups) -> np.ndarray:
+    """which[s]: the group status s is in, or −1 (`Population.live_groups`)."""
+    which = np.full(N_STATUS, -1, dtype=np.int64)
+    for g, statuses in enumerate(groups):
+        for s in statuses:
+            if which[int(s)] >= 0:
+                raise ValueError(f"status {Status(int(s)).name} is in two groups")
+            which[int(s)] = g
+    return which

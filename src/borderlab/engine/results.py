@@ -61,6 +61,23 @@ class Results:
         m = self.metrics[name]
         m.data[: len(m.scopes), day] += values
 
+    def pack(self, names) -> tuple[np.ndarray, np.ndarray]:
+        """Keep these metrics in one [rows, n_days] array (each metric's `data` becomes a
+        view of its rows) and return it with the rows of their base scopes, in order: a
+        phase then records all of them for a day with one write, `data[rows, day] = values`
+        (values: the base scopes of each metric in turn), instead of one `rec` per metric."""
+        metrics = [self.metrics[name] for name in names]
+        data = np.zeros((sum(m.data.shape[0] for m in metrics), self.n_days), dtype=np.float64)
+        rows: list[int] = []
+        at = 0
+        for m in metrics:
+            k = m.data.shape[0]
+            data[at:at + k] = m.data
+            m.data = data[at:at + k]
+            rows.extend(range(at, at + len(m.scopes)))
+            at += k
+        return data, np.array(rows, dtype=np.intp)
+
     def finalize(self, upto: int | None = None) -> None:
         """Compute aggregate rows (country and `all` sums)."""
         for m in self.metrics.values():

@@ -70,6 +70,9 @@ class Sim:
         for m in modules:
             self.loop.extend(m.phases())
         self.loop.sort(key=lambda p: PHASE_ORDER.index(p[0]) if p[0] in PHASE_ORDER else len(PHASE_ORDER))
+        # the last phase may leave the day's end counts in today["end_counts"] (stocks.record
+        # counts everyone anyway); a phase after it could change them, so only if it is last
+        self.end_counts_phase = self.loop[-1][0] if self.loop else None
         self.phase_seconds = {name: 0.0 for name, _ in self.loop}  # filled when timing=True
         self.timing = False
         self.events_applied: list[Any] = []
@@ -117,7 +120,9 @@ class Sim:
             else:
                 for _, step in self.loop:
                     step(day)
-            counts = pop.counts()
+            counts = self.today.get("end_counts") if self.end_counts_phase == "stocks.record" else None
+            if counts is None:
+                counts = pop.counts()
             self.status_counts[day] = counts
             self.flow_log[day] = pop.flows
             self.created_log[day] = pop.created_today

@@ -43,6 +43,12 @@ class Stream:
             self._day_key = np.uint64(_mix64_py(self.key + (int(day) + 1) * _GOLDEN))
         return self._day_key
 
+    def day_keys(self, n_days: int) -> np.ndarray:
+        """`day_key(d)` for d = 0 … n_days − 1 at once (uint64; a run's phases read their
+        day's key from this table instead of mixing it each day)."""
+        d = np.arange(1, int(n_days) + 1, dtype=np.uint64)
+        return _mix64_np(np.uint64(self.key) + d * np.uint64(_GOLDEN))
+
     def uniform(self, day: int, ids: np.ndarray) -> np.ndarray:
         """One uniform in [0, 1) per id, fixed by (seed, stream name, day, id)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -81,6 +87,13 @@ def _mix64_py(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _mix64_np(z: np.ndarray) -> np.ndarray:
+    """`_mix64_py` over a uint64 array (NumPy's uint64 arithmetic wraps like the masks)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 class Streams:
     """The registry of named streams of one run; `streams["border.detect"]`."""
 
@@ -93,6 +106,14 @@ class Streams:
         if stream is None:
             stream = self._streams[name] = Stream(self.seed, name)
         return stream
+
+    def day_keys(self, names, n_days: int) -> np.ndarray:
+        """[day, stream] table of `day_key` for these streams over a run of `n_days`, computed
+        once: a phase passes row `day` (or its items) to its kernel."""
+        table = np.empty((int(n_days), len(names)), dtype=np.uint64)
+        for k, name in enumerate(names):
+            table[:, k] = self[name].day_keys(n_days)
+        return table
 
     def names(self) -> list[str]:
         return sorted(self._streams)

@@ -1,12 +1,22 @@
 """`borderlab calibrate FLEE_FOLDER --until DAY`: fit a Flee case's free settings to its
 UNHCR camp series up to DAY, then forecast the rest of the period with bands.
 
-Objective (to minimise): Flee's ARD — the mean over days 0 … DAY of the daily total error
-Σ_camps |simulated − UNHCR| ÷ UNHCR total — averaged over `seeds` runs stopped after DAY,
-plus `penalty` × the mean squared distance of the trial's settings from the folder's own,
-each setting scaled to [0, 1] over its range (calibration_params.distance_penalty). The
-ranges bound the search; the penalty makes a setting move away from the modeller's value
-only for a clear gain in fit. Nothing after DAY is read into the objective.
+Objective (to minimise): Flee's ARD — the mean of the daily total error
+Σ_camps |simulated − UNHCR| ÷ UNHCR total — over the *fit window*, days 0 … DAY − H,
+averaged over `seeds` runs stopped after DAY, plus `penalty` × the mean squared distance of
+the trial's settings from the folder's own, each setting scaled to [0, 1] over its range
+(calibration_params.distance_penalty). The ranges bound the search; the penalty makes a
+setting move away from the modeller's value only for a clear gain in fit. Nothing after
+DAY is read.
+
+Selection (the guard against overfitting): the last H days of the training window
+(`holdout`, default a third of it) are left out of the objective and used as a forecast
+test — the same question the calibration must answer after DAY. Among the best 10 % of the
+trials by objective (at least 5), and the shipped settings, the one with the lowest ARD on
+the held-out days is the calibrated setting. A search that fits the early days ever more
+closely drifts towards settings that forecast worse (burundi2015: 10 trials on the whole
+window forecast better than 200); the held-out days catch that. `holdout=0` fits and
+selects on the whole window (version 1 of this objective).
 
 The machinery is the scenarios' (calibration/study.py): an Optuna TPE study in
 OUT/study.journal, resumable, trial 0 being the folder as shipped, its defining settings
@@ -34,9 +44,12 @@ from ..calibration.calibrate import _best_value
 from ..calibration.study import check_out, open_study
 from ..errors import BorderlabError, Problem, ScenarioError
 from .calibration_params import FleeFreeParam, distance_penalty, free_flee_params
-from .calibration_trials import case_for, training_ards
+from .calibration_trials import case_for, training_errors
 
-OBJECTIVE_VERSION = 1        # bump when the objective changes, so old studies are not resumed
+OBJECTIVE_VERSION = 2        # bump when the objective changes, so old studies are not resumed
+HOLDOUT_SHARE = 1 / 3        # default held-out share of the training window (the end of it)
+CANDIDATE_SHARE = 0.10       # the selection looks at this share of the trials, best objective first …
+MIN_CANDIDATES = 5           # … and at least this many
 DEFAULT_PENALTY = 0.05       # ARD units at the far corner of the box (typical ARDs: 0.1–0.6)
 DEFAULT_TOP = 5              # distinct best settings in the forecast ensemble …
 TRIALS_PER_SET = 20          # … at most one per this many completed trials
@@ -76,6 +89,27 @@ def parse_until(text: str, sc) -> int:
     return day
 
 
+def parse_holdout(holdout: int | None, day: int) -> int:
+    """H, the days at the end of the training window held out of the objective (None: a third)."""
+    if holdout is None:
+        return (day + 1) // 3 if day >= 2 else 0
+    if not 0 <= holdout <= day - 1:
+        raise ScenarioError([Problem("--holdout", f"{holdout} days is outside 0 … {day - 1} (the training window is "
+                                     f"days 0 … {day}; at least two days must stay in the fit)",
+                                     f"e.g. --holdout {(day + 1) // 3} (a third of the window), or 0 to fit the whole window")])
+    return int(holdout)
+
+
+def fit_case(source: str | Path, until: str | int, only: list[str] | None):
+    """(absolute source, the case read once per process, DAY, the fitted settings, their
+    shipped values): what both fitting methods start from."""
+    source = str(Path(source).resolve())
+    case = case_for(source)
+    day = parse_until(str(until), case.scenario)
+    params = free_flee_params(case.scenario, only)
+    return source, case, day, params, {p.path: p.shipped(case.scenario) for p in params}
+
+
 class Evaluator:
     """Maps a function over argument tuples: in this process, or on a Dask LocalCluster."""
 
@@ -103,7 +137,8 @@ def evaluator(workers: int):
 def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path, *, seeds: int = 2,
                    only: list[str] | None = None, sampler_seed: int = 0, penalty: float = DEFAULT_PENALTY,
                    forecast_runs: int = 20, top: int = DEFAULT_TOP, workers: int = 1, plots: bool = True,
-                   force: bool = False, progress: Callable[[int, float], None] | None = None) -> FleeCalibration:
+                   force: bool = False, holdout: int | None = None,
+                   progress: Callable[[int, float], None] | None = None) -> FleeCalibration:
     """Fit, then write OUT/{study.journal, simsetting.yml, fit_report.*, forecast.parquet, plots/}; resumable."""
     for name, value, low in (("--trials", trials, 0), ("--seeds", seeds, 1), ("--forecast-runs", forecast_runs, 0)):
         if value < low:
@@ -113,19 +148,16 @@ def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path,
                                      f"give 0 (no pull towards the folder's settings) or e.g. {DEFAULT_PENALTY}")])
     out = Path(out)
     check_out(out, force)
-    source = str(Path(source).resolve())
-    case = case_for(source)
-    sc = case.scenario
-    day = parse_until(str(until), sc)
-    params = free_flee_params(sc, only)
-    shipped = {p.path: p.shipped(sc) for p in params}
+    source, case, day, params, shipped = fit_case(source, until, only)
     seed_list = list(range(seeds))
+    hold = parse_holdout(holdout, day)
     settings = {
         "objective_version": OBJECTIVE_VERSION,
         "model": "flee",
         "scenario_file": source,
         "case_sha256": case.loaded.sha256,
         "until_day": day,
+        "holdout_days": hold,
         "seeds": seed_list,
         "penalty": penalty,
         "params": [[p.path, p.low, p.high, p.log, p.integer] for p in params],
@@ -140,19 +172,21 @@ def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path,
     with evaluator(workers) as ev:
         while done < trials:
             batch = [study.ask(dists) for _ in range(min(max(workers, 1), trials - done))]
-            results = ev.map(_score, [(source, dict(t.params), seed_list, day) for t in batch])
+            results = ev.map(_score, [(source, dict(t.params), seed_list, day, hold) for t in batch])
             for trial, res in zip(batch, results):
                 if isinstance(res, str):
                     trial.set_user_attr("error", res)
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     continue
-                ard, cpu_s = res
+                (fit_ard, validation_ard, ard), cpu_s = res
                 pen = distance_penalty(params, trial.params, shipped)
+                trial.set_user_attr("fit_ard", fit_ard)
+                trial.set_user_attr("validation_ard", validation_ard)
                 trial.set_user_attr("training_ard", ard)
                 trial.set_user_attr("penalty", pen)
                 trial.set_user_attr("cpu_s", round(cpu_s, 3))
                 fit_cpu_s += cpu_s
-                study.tell(trial, ard + penalty * pen)
+                study.tell(trial, fit_ard + penalty * pen)
             done += len(batch)
             if progress is not None:
                 progress(done, _best_value(study))
@@ -161,35 +195,56 @@ def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path,
         if not complete:
             raise ScenarioError([Problem(str(out / "study.journal"), "no trial completed",
                                          "run with --trials ≥ 1; a failed trial's error is in its user attributes")])
-        ranked = sorted(complete, key=lambda t: (t.value, t.number))
+        ranked, score = selection(complete, hold)
         best = {p.path: float(ranked[0].params.get(p.path, shipped[p.path])) for p in params}
-        sets = distinct_best(ranked, params, shipped, min(top, max(1, len(complete) // TRIALS_PER_SET)))
-        from .calibration_forecast import forecast_and_report
+        sets = distinct_best(ranked, score, params, shipped, min(top, max(1, len(complete) // TRIALS_PER_SET)))
+        from .calibration_forecast import forecast_and_report, optuna_fit
 
+        fit = optuna_fit(study, settings, done, fit_s, fit_cpu_s, workers, chosen=ranked[0], candidates=len(ranked))
         report = forecast_and_report(ev, case, source, out, day, params, shipped, best, sets, study, settings,
                                      forecast_runs=forecast_runs, plots=plots, fit_s=fit_s, fit_cpu_s=fit_cpu_s, new_trials=done,
-                                     workers=workers)
+                                     workers=workers, fit=fit)
     return FleeCalibration(out, day, params, shipped, best, study, done, report)
 
 
-def _score(source: str, values: dict, seeds: list[int], day: int):
-    """(mean training ARD, CPU seconds) of a trial, or the error message (a trial's bad
-    settings fail it, not the study). CPU time, unlike wall time, says what the trials cost
-    on a machine shared with other work."""
+def _score(source: str, values: dict, seeds: list[int], day: int, holdout: int):
+    """((fit-window ARD, held-out ARD or None, training-window ARD), CPU seconds) of a trial,
+    each the mean over seeds, or the error message (a trial's bad settings fail it, not the
+    study). CPU time, unlike wall time, says what the trials cost on a shared machine."""
     cpu = time.process_time()
     try:
-        ards = training_ards(source, values, seeds, day)
+        errors = training_errors(source, values, seeds, day).mean(axis=0)
     except BorderlabError as exc:
         return str(exc)
-    return float(sum(ards) / len(ards)), time.process_time() - cpu
+    fit_end = day - holdout
+    held = float(errors[fit_end + 1:].mean()) if holdout else None
+    return (float(errors[: fit_end + 1].mean()), held, float(errors.mean())), time.process_time() - cpu
 
 
-def distinct_best(ranked: list, params: list[FleeFreeParam], shipped: dict, top: int) -> list[dict]:
-    """Up to `top` best trials' settings within NEAR_BEST of the best, skipping repeats
-    (trial 0 may be re-proposed): the forecast's spread of settings that fit about as well."""
+def selection(complete: list, holdout: int) -> tuple[list, Callable]:
+    """The trials the calibrated settings are chosen from, most trusted first, and the score
+    that ranks them. Without a holdout: every trial by objective. With one: the best
+    CANDIDATE_SHARE by objective (at least MIN_CANDIDATES) and the shipped trial 0, ranked by
+    their ARD on the held-out days — a forecast test inside the training window."""
+    ranked = sorted(complete, key=lambda t: (t.value, t.number))
+    if not holdout:
+        return ranked, lambda t: t.value
+    k = max(MIN_CANDIDATES, math.ceil(CANDIDATE_SHARE * len(ranked)))
+    candidates = ranked[:k] + [t for t in ranked[k:] if t.number == 0]
+
+    def held(t) -> float:
+        return float(t.user_attrs["validation_ard"])
+
+    return sorted(candidates, key=lambda t: (held(t), t.number)), held
+
+
+def distinct_best(ranked: list, score: Callable, params: list[FleeFreeParam], shipped: dict, top: int) -> list[dict]:
+    """Up to `top` of the first `ranked` trials' settings whose `score` is within NEAR_BEST of
+    the first's, skipping repeats (trial 0 may be re-proposed): the forecast's spread of
+    settings that fit about as well."""
     sets: list[dict] = []
     for t in ranked:
-        if t.value > ranked[0].value * NEAR_BEST and sets:
+        if score(t) > score(ranked[0]) * NEAR_BEST and sets:
             break
         values = {p.path: float(t.params.get(p.path, shipped[p.path])) for p in params}
         if values not in sets:
@@ -197,4 +252,3 @@ def distinct_best(ranked: list, params: list[FleeFreeParam], shipped: dict, top:
         if len(sets) >= top:
             break
     return sets
-

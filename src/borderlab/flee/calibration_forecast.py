@@ -54,8 +54,10 @@ def mean_sd(values) -> dict:
 
 def forecast_and_report(ev, case, source: str, out: Path, day: int, params, shipped: dict, best: dict, sets: list[dict],
                         study, settings: dict, *, forecast_runs: int, plots: bool, fit_s: float, fit_cpu_s: float, new_trials: int,
-                        workers: int) -> dict:
-    """Run both ensembles, write OUT/forecast.parquet, plots/, simsetting.yml, fit_report.json/.md."""
+                        workers: int, fit: dict | None = None) -> dict:
+    """Run both ensembles, write OUT/forecast.parquet, plots/, simsetting.yml, fit_report.json/.md.
+    `fit`: the report's description of a fit other than the Optuna `study` (--method abc,
+    calibration_abc.py; `study` is then None)."""
     from .calibration_report import write_fit_report
 
     per_set = max(1, math.ceil(max(forecast_runs, 1) / len(sets)))
@@ -81,7 +83,6 @@ def forecast_and_report(ev, case, source: str, out: Path, day: int, params, ship
     ship_after, cal_after = summary["shipped"]["after"]["mean"], summary["calibrated"]["after"]["mean"]
     camp_rows = [{"camp": c, **{arm: round(float(np.mean([e["camps_after"][i] for e in errors[arm]])), 6) for arm in ARMS}}
                  for i, c in enumerate(camps)]
-    best_trial = min((t for t in study.trials if t.value is not None), key=lambda t: (t.value, t.number))
     report = {
         "format": "borderlab-flee-calibration/1",
         "borderlab": __version__,
@@ -90,16 +91,7 @@ def forecast_and_report(ev, case, source: str, out: Path, day: int, params, ship
         "period": [str(dates[0]), str(dates[-1])], "days": int(sc.days),
         "until_day": day, "until_date": str(dates[day]),
         "training_days": day + 1, "forecast_days": int(sc.days - day - 1),
-        "objective": {
-            "what": "mean over seeds of Flee's ARD on days 0 … until_day (runs stop after it) "
-                    "+ penalty × mean squared distance from the shipped settings (each scaled to [0, 1] over its range)",
-            "penalty": settings["penalty"], "seeds": settings["seeds"],
-        },
-        "trials": {"in_study": len(study.trials), "new": new_trials, "fit_wall_s": round(fit_s, 2), "workers": workers,
-                   "fit_cpu_s": round(fit_cpu_s, 2), "load_average": [round(x, 2) for x in os.getloadavg()],
-                   "best": {"number": best_trial.number, "objective": round(float(best_trial.value), 6),
-                            "training_ard": best_trial.user_attrs.get("training_ard"),
-                            "penalty": best_trial.user_attrs.get("penalty")}},
+        **(fit if fit is not None else optuna_fit(study, settings, new_trials, fit_s, fit_cpu_s, workers)),
         "params": [{"path": p.path, "shipped": shipped[p.path], "fitted": best[p.path], "low": p.low, "high": p.high,
                     "log": p.log, "integer": p.integer, "source": p.source} for p in params],
         "forecast": {"runs_per_arm": n, "settings_sets": len(sets), "seeds_per_set": per_set, "seeds": seeds,
@@ -111,6 +103,33 @@ def forecast_and_report(ev, case, source: str, out: Path, day: int, params, ship
     }
     write_fit_report(out, report)
     return report
+
+
+def optuna_fit(study, settings: dict, new_trials: int, fit_s: float, fit_cpu_s: float, workers: int, *,
+               chosen=None, candidates: int | None = None) -> dict:
+    """The report's objective, selection and trials of an Optuna fit (`chosen`: the selected trial)."""
+    best_trial = chosen or min((t for t in study.trials if t.value is not None), key=lambda t: (t.value, t.number))
+    day, hold = settings["until_day"], settings.get("holdout_days", 0)
+    shipped = next((t for t in study.trials if t.number == 0 and t.value is not None), None)
+    return {
+        "objective": {
+            "what": f"mean over seeds of Flee's ARD on days 0 … {day - hold} (runs stop after day {day}) "
+                    "+ penalty × mean squared distance from the shipped settings (each scaled to [0, 1] over its range)",
+            "penalty": settings["penalty"], "seeds": settings["seeds"],
+        },
+        "selection": ({"holdout_days": hold, "held_out": [day - hold + 1, day], "candidates": candidates,
+                       "what": f"of the {candidates} trials with the best objective (and the shipped settings), the one "
+                               f"with the lowest ARD on the held-out days {day - hold + 1} … {day}",
+                       "shipped_validation_ard": shipped.user_attrs.get("validation_ard") if shipped else None}
+                      if hold else {"holdout_days": 0, "what": "the trial with the best objective (no days held out)"}),
+        "trials": {"in_study": len(study.trials), "new": new_trials, "fit_wall_s": round(fit_s, 2), "workers": workers,
+                   "fit_cpu_s": round(fit_cpu_s, 2), "load_average": [round(x, 2) for x in os.getloadavg()],
+                   "best": {"number": best_trial.number, "objective": round(float(best_trial.value), 6),
+                            "fit_ard": best_trial.user_attrs.get("fit_ard"),
+                            "validation_ard": best_trial.user_attrs.get("validation_ard"),
+                            "training_ard": best_trial.user_attrs.get("training_ard"),
+                            "penalty": best_trial.user_attrs.get("penalty")}},
+    }
 
 
 def _camp_names(case) -> list[str]:

@@ -24,17 +24,13 @@ def report_markdown(r: dict) -> str:
         f"Fitted on the UNHCR camp series of days 0 … {r['until_day']} ({r['until_date']}, {r['training_days']} days) only; "
         f"the {r['forecast_days']} days after are a forecast, scored against the folder's series below.",
         "",
-        f"Objective: {r['objective']['what']}; penalty {r['objective']['penalty']:g}, seeds {r['objective']['seeds']}.",
-        f"Trials: {r['trials']['in_study']} in study.journal ({r['trials']['new']} this run, "
-        f"{r['trials']['fit_wall_s']:.1f} s wall, {r['trials']['fit_cpu_s']:.1f} s CPU in the simulations, "
-        f"{r['trials']['workers']} worker(s), load average {r['trials']['load_average'][0]:.1f} at the end); "
-        f"best trial #{r['trials']['best']['number']}.",
+        *_fit_lines(r),
         "",
         "## Flee's ARD, shipped vs calibrated settings",
         "",
         f"Mean ± sd over {r['forecast']['runs_per_arm']} runs each (seeds {r['forecast']['seeds'][0]}–"
-        f"{r['forecast']['seeds'][-1]}, not the training seeds; calibrated: the {r['forecast']['settings_sets']} best "
-        f"distinct settings × {r['forecast']['seeds_per_set']} seeds).",
+        f"{r['forecast']['seeds'][-1]}, not the training seeds; calibrated: the {r['forecast']['settings_sets']} "
+        f"{'posterior draws' if r.get('method') == 'abc' else 'best distinct settings'} × {r['forecast']['seeds_per_set']} seeds).",
         "",
         "| settings | training window (days 0 … DAY) | after DAY (forecast) |",
         "|---|---|---|",
@@ -59,10 +55,36 @@ def report_markdown(r: dict) -> str:
         lines.append(f"| `{p['path']}` | {p['shipped']:.4g} | {p['fitted']:.4g} | [{p['low']:g}, {p['high']:g}]{scale} | {p['source']} |")
     lines += ["", "Files: `simsetting.yml` (the calibrated settings: `borderlab flee run FOLDER --settings "
               "simsetting.yml`), `forecast.parquet` (bands per camp and day, both settings), "
-              "`plots/forecast_camps.png`, `study.journal` (every trial; rerun the command to add trials).",
+              "`plots/forecast_camps.png`, " + ("`posterior.parquet`/`.json` (weighted particles), `abc.db` (pyabc's "
+              "history)." if r.get("method") == "abc" else "`study.journal` (every trial; rerun the command to add trials)."),
               "", "Spawning follows the folder's UNHCR total over the whole period in both ensembles (Flee's design), "
               "so the after-DAY error measures where people go, not how many leave.", ""]
     return "\n".join(lines)
+
+
+def _fit_lines(r: dict) -> list[str]:
+    if r.get("method") == "abc":
+        from .calibration_abc_report import abc_fit_lines
+
+        return abc_fit_lines(r)
+    return [
+        f"Objective: {r['objective']['what']}; penalty {r['objective']['penalty']:g}, seeds {r['objective']['seeds']}.",
+        f"Trials: {r['trials']['in_study']} in study.journal ({r['trials']['new']} this run, "
+        f"{r['trials']['fit_wall_s']:.1f} s wall, {r['trials']['fit_cpu_s']:.1f} s CPU in the simulations, "
+        f"{r['trials']['workers']} worker(s), load average {r['trials']['load_average'][0]:.1f} at the end); "
+        f"calibrated: trial #{r['trials']['best']['number']}.",
+        *_selection_lines(r),
+    ]
+
+
+def _selection_lines(r: dict) -> list[str]:
+    sel, best = r.get("selection") or {}, r["trials"]["best"]
+    if not sel.get("holdout_days"):
+        return ["Selection: the trial with the best objective (no days held out: `--holdout 0`)."]
+    ship = sel.get("shipped_validation_ard")
+    return [f"Selection (guard against overfitting): days {sel['held_out'][0]} … {sel['held_out'][1]} were held out of "
+            f"the objective; {sel['what']}. Its ARD there: {best['validation_ard']:.4f}"
+            + (f" (shipped settings: {ship:.4f})." if ship is not None else ".")]
 
 
 def write_fit_report(out: Path, report: dict) -> None:

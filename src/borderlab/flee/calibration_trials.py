@@ -66,10 +66,10 @@ def case_for(source: str) -> FleeCase:
     return case
 
 
-def training_ards(source: str, values: dict[str, float], seeds: list[int], until: int) -> list[float]:
-    """Flee's ARD over days 0 … `until` of one run per seed (runs stop after `until`)."""
+def training_errors(source: str, values: dict[str, float], seeds: list[int], until: int) -> np.ndarray:
+    """Flee's daily total error on days 0 … `until`, one row per seed (runs stop after `until`)."""
     case = case_for(source)
-    return [float(case.run(values, s, until + 1).total_error.mean()) for s in seeds]
+    return np.stack([case.run(values, s, until + 1).total_error for s in seeds])
 
 
 def full_run(source: str, values: dict[str, float], seed: int) -> CaseRun:

@@ -55,8 +55,37 @@ from .observation_model import log_likelihood
 _RUNNERS: dict = {}   # per process: (scenario, until, figure ids) → TrialRunner (parsing the YAML is slow)
 
 
+class ParticleModel:
+    """pyabc model protocol shared by the scenario and Flee fits: a particle (its unbounded
+    coordinates, see `prior`) → {figure key: ln(simulated + 1)} of ONE run with a fresh seed
+    drawn from numpy's global generator (which pyabc seeds). Subclasses hold `keys`,
+    `calls`, `progress` and `ranges` (path → (low, high, log), set by `run_abc_smc`) and
+    give `simulate(values, seed)`."""
+
+    keys: list[str]
+    calls: int
+    progress: Callable[[int], None] | None
+    ranges: dict[str, tuple[float, float, bool]] | None
+
+    def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
+        raise NotImplementedError
+
+    def __call__(self, parameter) -> dict[str, float]:
+        seed = int(np.random.randint(0, 2**31 - 1))   # pyabc seeds numpy's global generator
+        self.calls += 1
+        if self.progress is not None:
+            self.progress(self.calls)
+        values = {k: float(parameter[k]) for k in parameter}
+        if self.ranges is not None:
+            values = {k: to_range(z, *self.ranges[k]) for k, z in values.items()}
+        return self.simulate(values, seed)
+
+    def __getstate__(self):
+        return {**self.__dict__, "progress": None}
+
+
 @dataclass
-class FigureSimulator:
+class FigureSimulator(ParticleModel):
     """pyabc model: parameters → {figure id: ln(simulated + 1)} of one run to the cut-off.
 
     Picklable (it holds a scenario path and the observations, never a parsed scenario), so
@@ -92,19 +121,6 @@ class FigureSimulator:
             raise BorderlabError(f"{self.scenario}: the run gives no value for observed figures {missing[:5]}\n"
                                  "    hint: report this as a bug")
         return {k: got[k] for k in self.keys}
-
-    def __call__(self, parameter) -> dict[str, float]:
-        seed = int(np.random.randint(0, 2**31 - 1))   # pyabc seeds numpy's global generator
-        self.calls += 1
-        if self.progress is not None:
-            self.progress(self.calls)
-        values = {k: float(parameter[k]) for k in parameter}
-        if self.ranges is not None:
-            values = {k: to_range(z, *self.ranges[k]) for k, z in values.items()}
-        return self.simulate(values, seed)
-
-    def __getstate__(self):
-        return {**self.__dict__, "progress": None}
 
 
 def prior(params: list[FreeParam]):
@@ -174,6 +190,7 @@ class AbcResult:
     temperatures: list[float]
     simulations: int
     acceptance_rates: list[float]
+    simulations_run: int = 0     # including a generation abandoned at the budget (not in `simulations`)
 
 
 def student_t_kernel(sds: np.ndarray, keys: list[str]):
@@ -215,6 +232,7 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
         abc = pyabc.ABCSMC(model, prior(params), student_t_kernel(sds, list(observed)),
                            population_size=population, acceptor=StochasticAcceptor(), eps=Temperature(),
                            sampler=smp, transitions=transition(params, population))
+        evaluations = _count_evaluations(smp)
         abc.new(f"sqlite:///{db.resolve()}", observed)
         if max_simulations:
             min_acceptance_rate = max(min_acceptance_rate, population / max_simulations)
@@ -230,7 +248,23 @@ def run_abc_smc(model: FigureSimulator, params: list[FreeParam], observed: dict[
     temps = [float(x) for x in pops["epsilon"]]
     rates = [float(n) for n in (population / pops["samples"]).where(pops["samples"] > 0, math.nan)]
     return AbcResult(samples, np.asarray(w, dtype=float) / float(np.sum(w)), int(history.max_t) + 1, temps,
-                     int(history.total_nr_simulations), rates)
+                     int(history.total_nr_simulations), rates, int(sum(evaluations)))
+
+
+def _count_evaluations(smp) -> list[int]:
+    """Simulations per generation attempted, kept or not: pyabc's history counts only the
+    generations it kept, so a generation abandoned at the budget would go unreported."""
+    evaluations: list[int] = []
+    sample = smp.sample_until_n_accepted
+
+    def counted(*args, **kwargs):
+        try:
+            return sample(*args, **kwargs)
+        finally:
+            evaluations.append(int(smp.nr_evaluations_))
+
+    smp.sample_until_n_accepted = counted
+    return evaluations
 
 
 def observed_stats(figures) -> tuple[dict[str, float], np.ndarray]:

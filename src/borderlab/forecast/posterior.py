@@ -212,15 +212,9 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
                 "until": str(until), "params": [_param_json(p) for p in free], "population": population,
                 "generations": generations, "max_simulations": max_simulations, "seed": seed,
                 "discrepancy": discrepancy}
-    if (out / DESCRIPTION_FILE).is_file():
-        done = load_posterior(out, "--out")
-        differ = [k for k in SETTINGS if json.dumps(done.description.get(k), sort_keys=True)
-                  != json.dumps(settings[k], sort_keys=True)]
-        if not differ:
-            return done
-        raise InputFileError(f"{out}: holds a posterior fitted with other settings ({differ[0]}: "
-                             f"{json.dumps(done.description.get(differ[0]))[:60]}, now {json.dumps(settings[differ[0]])[:60]})\n"
-                             "    hint: choose a new --out folder")
+    done = stored_posterior(out, settings)
+    if done is not None:
+        return done
     model = FigureSimulator(str(loaded.path), until, rows, [], progress=progress)
     comparable = model.simulate_all({p.path: p.value for p in free}, seed)   # fails fast here, not in a worker
     figures = [f for f in figure_noise(rows, until, discrepancy) if f.key in comparable]
@@ -238,29 +232,55 @@ def fit_posterior(scenario: str | Path, until: dt.date, out: Path, *, params: li
     result = run_abc_smc(model, free, x0, sds, out / DB_FILE, population=population, generations=generations,
                          max_simulations=max_simulations, seed=seed, workers=workers, scheduler=scheduler,
                          min_acceptance_rate=min_acceptance_rate)
-    import pyabc
-
-    final_t = result.temperatures[-1] if result.temperatures else math.nan
     desc = {"format": FORMAT, **settings, "scenario_file": str(loaded.path.resolve()),
             "method": "ABC-SMC (pyabc StochasticAcceptor, Student-t(3) kernel on ln(x+1), Temperature)",
             "observation_model": "ln(obs+1) = ln(sim+1) + N(0, sd²); docs/validation.md, Posterior calibration",
-            "result": {"generations": result.generations, "temperatures": result.temperatures,
-                       "final_temperature": final_t, "exact": bool(final_t == 1.0),
-                       "simulations": result.simulations, "acceptance_rates": result.acceptance_rates,
-                       "particles": int(len(result.weights)),
-                       "effective_size": float(1.0 / np.sum(result.weights ** 2))},
+            "result": result_description(result),
             "figures": [{"id": f.obs.id, "country": f.obs.country, "metric": f.obs.metric, "start": str(f.obs.start),
                          "end": str(f.obs.end), "observed": f.obs.value, "sd": round(f.sd, 5),
                          "parts": {k: round(v, 5) for k, v in f.parts.items() if v}} for f in figures],
-            "workers": workers, "scheduler": scheduler, "borderlab_version": __version__,
-            "pyabc_version": pyabc.__version__,
+            "workers": workers, "scheduler": scheduler}
+    return save_posterior(out, desc, [p.path for p in free], result)
+
+
+def stored_posterior(out: Path, settings: dict, keys=SETTINGS) -> Posterior | None:
+    """The finished posterior in `out` if it was fitted with these `settings` (compared on
+    `keys`), None if `out` holds none; a posterior fitted otherwise is refused, not mixed."""
+    if not (Path(out) / DESCRIPTION_FILE).is_file():
+        return None
+    done = load_posterior(Path(out), "--out")
+    differ = [k for k in keys if json.dumps(done.description.get(k), sort_keys=True)
+              != json.dumps(settings[k], sort_keys=True)]
+    if not differ:
+        return done
+    raise InputFileError(f"{out}: holds a posterior fitted with other settings ({differ[0]}: "
+                         f"{json.dumps(done.description.get(differ[0]))[:60]}, now {json.dumps(settings[differ[0]])[:60]})\n"
+                         "    hint: choose a new --out folder")
+
+
+def result_description(result) -> dict:
+    """posterior.json's "result": how far the fit went (T = 1 reached or not) and at what cost."""
+    final_t = result.temperatures[-1] if result.temperatures else math.nan
+    return {"generations": result.generations, "temperatures": result.temperatures,
+            "final_temperature": final_t, "exact": bool(final_t == 1.0),
+            "simulations": result.simulations, "simulations_run": result.simulations_run,
+            "acceptance_rates": result.acceptance_rates, "particles": int(len(result.weights)),
+            "effective_size": float(1.0 / np.sum(result.weights ** 2))}
+
+
+def save_posterior(out: Path, desc: dict, paths: list[str], result) -> Posterior:
+    """Write posterior.parquet, then posterior.json (`desc` + versions, time and summary) last,
+    both atomically; the scenario and Flee fits share this format."""
+    import pyabc
+
+    desc = {**desc, "borderlab_version": __version__, "pyabc_version": pyabc.__version__,
             "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    cols = {p.path: pa.array(result.samples[:, j], pa.float64()) for j, p in enumerate(free)}
+    cols = {path: pa.array(result.samples[:, j], pa.float64()) for j, path in enumerate(paths)}
     cols[WEIGHT] = pa.array(result.weights, pa.float64())
-    write_table_atomic(out / SAMPLE_FILE, pa.table(cols))
-    post = Posterior(out, desc, [p.path for p in free], result.samples, result.weights)
+    write_table_atomic(Path(out) / SAMPLE_FILE, pa.table(cols))
+    post = Posterior(Path(out), desc, list(paths), result.samples, result.weights)
     desc["summary"] = post.summary()
-    write_atomic(out / DESCRIPTION_FILE, json.dumps(desc, indent=2, default=str))
+    write_atomic(Path(out) / DESCRIPTION_FILE, json.dumps(desc, indent=2, default=str))
     return post
 
 

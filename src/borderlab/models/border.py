@@ -82,6 +82,9 @@ class Border(Module):
             sim.results.define(name, self.seg_ids, "flow", desc, parents=parents)
         sim.results.define("new_asylum_at_checkpoint", self.seg_ids, "flow",
                            "People admitted to asylum procedures at an open crossing point.", parents=parents)
+        # today's SEGMENT_FLOWS in one write; the day keys of `resolve_crossings`' streams
+        self.flow_data, self.flow_rows = sim.results.pack(SEGMENT_FLOWS)
+        self.resolve_keys = sim.streams.day_keys(RESOLVE_STREAMS, nt)
 
     def phases(self):
         return [("border.checkpoint", self.checkpoint), ("border.resolve", self.resolve)]
@@ -125,12 +128,14 @@ class Border(Module):
         """At each open crossing point with an intake, up to `intake_per_day` people due in
         its zone (first come, first served) enter asylum reception in its country."""
         sim, pop = self.sim, self.sim.pop
+        if not self.intake.any():  # no crossing point takes anyone: the series stays 0
+            return
         active = np.flatnonzero(self.has_cp & (self.crossing_open[:, day] > 0.5) & (self.intake > 0))
         counts = np.zeros(len(self.seg_ids))
         if active.size:
             taken = admit_at_checkpoints(active, self.zone, self.intake, self.seg_country, self.interior,
                                          pop.status, pop.node, pop.ti_next, pop.country, pop.flows, day, counts,
-                                         np.int8(Status.ZONE), np.int8(Status.RECEPTION), pop.live)
+                                         _ZONE, _RECEPTION, pop.live)
             pop.traced_changes((taken, "reception (asylum at a crossing point)"))
         sim.results.rec("new_asylum_at_checkpoint", day, counts)
 
@@ -144,29 +149,25 @@ class Border(Module):
         att = sim.today.get("attempts")
         sim.today["back_in_zone"] = np.empty(0, np.int64)
         if att is None:
-            for name in SEGMENT_FLOWS:
-                sim.results.rec(name, day, 0.0)
+            self.flow_data[self.flow_rows, day] = 0.0
             sim.today["incidents"] = np.zeros(ns)
             sim.today["outcome"] = (np.zeros(ns), np.zeros(ns))
             return
         dfd, reception, onward = sim.module("defenders"), sim.module("reception"), sim.module("onward")
-        st = sim.streams
-        keys = np.array([st[name].day_key(day) for name in RESOLVE_STREAMS], dtype=np.uint64)
         back, outcome, flows, incidents = resolve_crossings(
             att.uids, att.group_of, att.group_seg, att.group_size, att.lead, att.detect_mult,
-            float(att.assistance), float(att.violence), day, keys, self.seg_keys,
+            float(att.assistance), float(att.violence), day, self.resolve_keys[day], self.seg_keys,
             self.seg_country, self.length, self.visibility, self.passability, self.interior,
             self.detect_mult[:, day].copy(), self.sensors[:, day].copy(), self.hold_today(day),
             dfd.k_det, dfd.seg_guards, dfd.size_exp, dfd.sensor_hazard, dfd.seg_capacity, dfd.stop_per_guard,
             dfd.pushback[:, day].copy(), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
             reception.free_places(day), reception.n_detained, reception.detention_days, onward.interior_days,
             pop.status, pop.country, pop.node, pop.ti_next, pop.vulnerable, pop.flows,
-            np.int8(Status.DETAINED), np.int8(Status.INTERIOR))
+            _DETAINED, _INTERIOR)
         if pop.traced:
             pop.traced_changes((att.uids[outcome == DETAINED], "detained (detained)"),
                                (att.uids[outcome <= RELEASED], "interior (crossed the border)"))
-        for name, row in zip(SEGMENT_FLOWS, flows):
-            sim.results.add(name, day, row)
+        self.flow_data[self.flow_rows, day] += flows.ravel()
         sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force
         sim.today["incidents"] = incidents
@@ -178,6 +179,8 @@ class Border(Module):
 RESOLVE_STREAMS = ("border.detect", "border.capacity", "border.respond", "border.stop", "border.outcome",
                    "reception.detention", "onward.interior_days", "border.violence")
 ROW = {name: i for i, name in enumerate(SEGMENT_FLOWS)}
+_ZONE, _RECEPTION, _DETAINED, _INTERIOR = (np.int8(s) for s in (Status.ZONE, Status.RECEPTION, Status.DETAINED,
+                                                                 Status.INTERIOR))
 N_ROWS = len(ROW)
 # per-person outcomes after the border, as `resolve_crossings` returns them
 CROSSED_UNSEEN, CROSSED_SEEN, RELEASED, DETAINED, PUSHED, HELD_IN_SIGHT, HELD = range(7)

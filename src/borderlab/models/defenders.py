@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 
 
 def _daily(cal, schedule) -> np.ndarray:
@@ -69,7 +70,6 @@ class Defenders(Module):
         self.pressure_alpha = 1.0 / np.maximum(vec(lambda d: d.allocation.memory_days), 1.0)
         self.pressure = np.zeros(len(segs))
         self.fatigue = np.zeros(nd)
-        self.prev_personnel = None
         # today's deployment, read by the border module
         self.on_duty = np.zeros(nd)
         self.effectiveness = np.ones(nd)
@@ -82,56 +82,183 @@ class Defenders(Module):
         res.define("guard_fatigue", self.codes, "ratio", "Fatigue of the force, 0 rested … 1 exhausted.")
         res.define("guard_effectiveness", self.codes, "ratio", "1 − max_effect × fatigue.")
         res.define("guards_per_km", seg_ids, "ratio", "Effective guards on duty per km of segment.")
+        self.deploy_data, self.deploy_rows = res.pack(("guards_on_duty", "guards_per_km"))
+        self.fatigue_data, self.fatigue_rows = res.pack(("guard_utilisation", "guard_fatigue", "guard_effectiveness"))
+        # what allocation() needs that never changes: each country's segments, their share by length
+        self.country_segments = [self.seg_country == c for c in range(nd)]
+        self.per_km = self.seg_length / np.bincount(self.seg_country, weights=self.seg_length,
+                                                    minlength=nd)[self.seg_country]
+        self.rule_code = np.array([RULE_CODE.get(r, PER_KM) for r in self.rule], dtype=np.int64)
+        self.fixed_share = self.per_km.copy()  # the fixed rule's shares: its weights, normalised
+        for c, m in enumerate(self.country_segments):
+            w = self.fixed[m]
+            if self.rule[c] == "fixed" and w.sum() > 0:
+                self.fixed_share[m] = w / w.sum()
+        self.prev_personnel = np.zeros(nd)
+        self.has_prev = False
+        self.no_incidents = np.zeros(len(segs))
 
     def phases(self):
         return [("defenders.deploy", self.deploy), ("defenders.fatigue", self.update_fatigue)]
 
-    def allocation(self) -> np.ndarray:
-        """Share of each country's on-duty force per segment (sums to 1 within a country)."""
-        nd = len(self.codes)
-        per_km = self.seg_length / np.bincount(self.seg_country, weights=self.seg_length, minlength=nd)[self.seg_country]
-        share = per_km.copy()
-        for c, rule in enumerate(self.rule):
-            m = self.seg_country == c
-            if rule == "fixed":
-                w = self.fixed[m]
-                share[m] = w / w.sum() if w.sum() > 0 else per_km[m]
-            elif rule == "pressure":
-                p = self.pressure[m]
-                if p.sum() > 0:
-                    share[m] = (1 - self.pressure_w[c]) * per_km[m] + self.pressure_w[c] * p / p.sum()
-        return share
-
     def deploy(self, day: int) -> None:
-        personnel = self.guards[:, day] + self.troop_eff * self.troops[:, day]
-        if self.prev_personnel is not None:
-            grew = personnel > self.prev_personnel
-            self.fatigue[grew] *= self.prev_personnel[grew] / personnel[grew]
-        self.prev_personnel = personnel
-        self.on_duty = personnel * self.duty
-        self.effectiveness = 1.0 - self.max_effect * self.fatigue
-        share = self.allocation()
-        c = self.seg_country
-        self.seg_guards = self.on_duty[c] * share * self.effectiveness[c]
-        self.seg_capacity = self.seg_guards * self.resp_per_guard[c]
-        res = self.sim.results
-        res.rec("guards_on_duty", day, self.on_duty)
-        res.rec("guards_per_km", day, self.seg_guards / self.seg_length)
+        """Today's force on duty, its effectiveness and its spread over segments (the module
+        docstring's rules; allocation per km, fixed weights or recent pressure). One
+        compiled call (`deploy_forces`) that also records guards_on_duty and guards_per_km."""
+        deploy_forces(day, self.guards, self.troops, self.troop_eff, self.duty, self.max_effect, self.fatigue,
+                      self.prev_personnel, self.has_prev, self.seg_country, self.per_km, self.rule_code,
+                      self.fixed_share, self.pressure, self.pressure_w, self.resp_per_guard, self.seg_length,
+                      self.on_duty, self.effectiveness, self.seg_guards, self.seg_capacity,
+                      self.deploy_data, self.deploy_rows)
+        self.has_prev = True
 
     def update_fatigue(self, day: int) -> None:
-        nd = len(self.codes)
+        """Fatigue from today's load (detected incidents ÷ response capacity) and the
+        pressure memory, in one compiled call (`tire_forces`) that also records utilisation,
+        fatigue and effectiveness."""
         incidents = self.sim.today.get("incidents")
         if incidents is None:
-            incidents = np.zeros(len(self.seg_length))
-        cap = np.bincount(self.seg_country, weights=self.seg_capacity, minlength=nd)
-        demand = np.bincount(self.seg_country, weights=incidents, minlength=nd)
-        load = np.divide(demand, cap, out=np.zeros(nd), where=cap > 0)
-        load[(cap <= 0) & (demand > 0)] = np.inf
-        excess = np.maximum(0.0, np.minimum(load, 1e3) - self.sustainable)
-        self.fatigue = np.clip(self.fatigue + self.build * excess - self.recover * self.fatigue, 0.0, 1.0)
-        a = self.pressure_alpha[self.seg_country]
-        self.pressure = (1 - a) * self.pressure + a * incidents
-        res = self.sim.results
-        res.rec("guard_utilisation", day, np.minimum(load, 1e3))
-        res.rec("guard_fatigue", day, self.fatigue)
-        res.rec("guard_effectiveness", day, 1.0 - self.max_effect * self.fatigue)
+            incidents = self.no_incidents
+        tire_forces(day, incidents, self.seg_country, self.seg_capacity, self.sustainable, self.build,
+                    self.recover, self.max_effect, self.fatigue, self.pressure, self.pressure_alpha,
+                    self.fatigue_data, self.fatigue_rows)
+
+
+PER_KM, FIXED, PRESSURE = 0, 1, 2  # allocation rules as `deploy_forces` takes them
+RULE_CODE = {"fixed": FIXED, "pressure": PRESSURE}  # any other rule: per km of segment
+
+
+@cached_njit()
+def numpy_sum(a):
+    """`a.sum()` as NumPy computes it, so a compiled phase adds floats in the same order and
+    gives the same bits: pairwise — blocks of up to 128 summed with eight running sums, the
+    halves of a longer array (cut at a multiple of 8) summed apart and added. NumPy recurses;
+    this walks the same tree with an explicit stack (numba's cache mishandles recursion)."""
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)  # 0: not split yet, 1: left half being summed, 2: right half
+    left = np.empty(64, dtype=np.float64)
+    top = 0
+    los[0] = 0
+    ns[0] = a.shape[0]
+    while True:
+        if ns[top] > 128 and stage[top] == 0:
+            stage[top] = 1
+            los[top + 1] = los[top]
+            ns[top + 1] = _left_half(ns[top])
+            stage[top + 1] = 0
+            top += 1
+            continue
+        v = _block_sum(a, los[top], ns[top])
+        top -= 1
+        while top >= 0:
+            if stage[top] == 1:  # the left half is done: sum the right half next
+                left[top] = v
+                stage[top] = 2
+                half = _left_half(ns[top])
+                los[top + 1] = los[top] + half
+                ns[top + 1] = ns[top] - half
+                stage[top + 1] = 0
+                top += 1
+                break
+            v = left[top] + v
+            top -= 1
+        if top < 0:
+            return v
+
+
+@cached_njit(inline="always")
+def _left_half(n):
+    half = n // 2
+    return half - half % 8
+
+
+@cached_njit()
+def _block_sum(a, lo, n):
+    """NumPy's sum of up to 128 values: a plain loop under 8, else eight running sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = a[lo:lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for k in range(8):
+            r[k] += a[lo + i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@cached_njit()
+def deploy_forces(day, guards, troops, troop_eff, duty, max_effect, fatigue, prev_personnel, has_prev,
+                  seg_country, per_km, rule_code, fixed_share, pressure, pressure_w, resp_per_guard, seg_length,
+                  on_duty, effectiveness, seg_guards, seg_capacity, data, rows):
+    """`Defenders.deploy`: personnel P = guards + troop_eff · troops (reinforcement dilutes
+    fatigue: F ← F · P_yesterday / P), on duty P · duty, effectiveness 1 − max_effect · F,
+    then each segment's effective guards and response capacity. Updates the arrays in
+    place and writes guards_on_duty and guards_per_km for `day` into `data[rows]`."""
+    nd = duty.shape[0]
+    ns = seg_country.shape[0]
+    for c in range(nd):
+        personnel = guards[c, day] + troop_eff[c] * troops[c, day]
+        if has_prev and personnel > prev_personnel[c]:
+            fatigue[c] *= prev_personnel[c] / personnel
+        prev_personnel[c] = personnel
+        on_duty[c] = personnel * duty[c]
+        effectiveness[c] = 1.0 - max_effect[c] * fatigue[c]
+        data[rows[c], day] = on_duty[c]
+    share = per_km.copy()
+    p = np.empty(ns, dtype=np.float64)
+    for c in range(nd):
+        if rule_code[c] == FIXED:
+            for s in range(ns):
+                if seg_country[s] == c:
+                    share[s] = fixed_share[s]
+        elif rule_code[c] == PRESSURE:  # (1 − w) · per km + w · pressure share, once there is pressure
+            m = 0
+            for s in range(ns):
+                if seg_country[s] == c:
+                    p[m] = pressure[s]
+                    m += 1
+            total = numpy_sum(p[:m])
+            if total > 0:
+                for s in range(ns):
+                    if seg_country[s] == c:
+                        share[s] = (1 - pressure_w[c]) * per_km[s] + pressure_w[c] * pressure[s] / total
+    for s in range(ns):
+        c = seg_country[s]
+        seg_guards[s] = on_duty[c] * share[s] * effectiveness[c]
+        seg_capacity[s] = seg_guards[s] * resp_per_guard[c]
+        data[rows[nd + s], day] = seg_guards[s] / seg_length[s]
+
+
+@cached_njit()
+def tire_forces(day, incidents, seg_country, seg_capacity, sustainable, build, recover, max_effect, fatigue,
+                pressure, pressure_alpha, data, rows):
+    """`Defenders.update_fatigue`: load = incidents ÷ capacity per country (∞ with incidents
+    and no capacity), F ← clip(F + build · max(0, min(load, 1000) − sustainable) −
+    recover · F, 0, 1); the pressure memory moves towards today's incidents. Writes
+    guard_utilisation, guard_fatigue and guard_effectiveness for `day` into `data[rows]`."""
+    nd = fatigue.shape[0]
+    cap = np.zeros(nd, dtype=np.float64)
+    demand = np.zeros(nd, dtype=np.float64)
+    for s in range(seg_country.shape[0]):
+        cap[seg_country[s]] += seg_capacity[s]
+        demand[seg_country[s]] += incidents[s]
+    for c in range(nd):
+        load = demand[c] / cap[c] if cap[c] > 0 else (np.inf if demand[c] > 0 else 0.0)
+        load = min(load, 1e3)
+        excess = max(0.0, load - sustainable[c])
+        f = fatigue[c] + build[c] * excess - recover[c] * fatigue[c]
+        fatigue[c] = min(max(f, 0.0), 1.0)
+        data[rows[c], day] = load
+        data[rows[nd + c], day] = fatigue[c]
+        data[rows[2 * nd + c], day] = 1.0 - max_effect[c] * fatigue[c]
+    for s in range(seg_country.shape[0]):
+        a = pressure_alpha[seg_country[s]]
+        pressure[s] = (1 - a) * pressure[s] + a * incidents[s]

@@ -25,8 +25,16 @@ from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
+from .day_lists import IN_HOSPITAL, evening_people
 from .reception import detain_one
 from .temperature import daily_temperature
+
+
+_STAGING, _ZONE, _TRANSIT, _INTERIOR, _CAPITAL, _DEAD, _HOSPITAL, _DETAINED = (np.int8(s) for s in (
+    Status.STAGING, Status.ZONE, Status.TRANSIT, Status.INTERIOR, Status.CAPITAL, Status.DEAD, Status.HOSPITAL,
+    Status.DETAINED))
+# what `Health.expose` records each day, in this order (one write: Results.pack)
+EXPOSE_SERIES = ("temperature_c", "person_days_below_0c", "mean_health_zone", "new_deaths", "new_hospitalised")
 
 
 class Health(Module):
@@ -83,6 +91,9 @@ class Health(Module):
         res.define("mean_health_zone", self.defenders, "ratio", "Mean exposure reserve of people in the zone facing each country.")
         res.define("temperature_c", ["all"], "ratio", "Daily minimum temperature used (°C).", total=False)
         res.define("n_sheltered", [s.node for s in hu.shelters] or ["none"], "stock", "People in each shelter.")
+        self.expose_data, self.expose_rows = res.pack(EXPOSE_SERIES)
+        self.keys = sim.streams.day_keys(("health.found", "health.hospital_days", "reception.detention",
+                                          "onward.interior_days"), cal.n_days)
         self.nd = nd
 
     def on_create(self, uids, day):
@@ -107,7 +118,7 @@ class Health(Module):
         bad, sheltered, sent_out, taken = shelter_people(
             pop.status, pop.node, pop.country, pop.health, pop.dest, pop.ti_next, pop.flows, g.next_hop,
             g.travel_days, day, self.shelter_node, self.shelter_draws, self.shelter_cap, self.capital,
-            np.int8(Status.STAGING), np.int8(Status.ZONE), np.int8(Status.TRANSIT), pop.live)
+            _STAGING, _ZONE, _TRANSIT, pop.live)
         g.check_routed(bad, pop.node, "to or from a shelter")
         pop.traced_changes((sent_out, "transit (shelter closed)"),
                             (taken, "transit (moved into a shelter)"))
@@ -118,24 +129,19 @@ class Health(Module):
         """One day outdoors (`kernels.expose_and_triage`), then the dead and those found in
         need of care (chance find_prob × aid access) — one compiled call (`expose_day`)."""
         sim, pop = self.sim, self.sim.pop
-        res = sim.results
-        res.rec("temperature_c", day, self.temperature[day])
         exposure = self.exposure
         if len(self.shelters):
             exposure = exposure.copy()
             exposure[self.shelter_node[self.shelter_cap[:, day] > 0]] = 0.0
+        k_found, k_stay = self.keys[day, :2]
         dead, hospitalised, cold, mean_zone, deaths, found = expose_day(
             pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, pop.ti_next,
             pop.flows, exposure, self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(),
             self.zone_aid[day], self.aid_restore, self.threshold, self.nd, self.temperature[day] < 0, day,
-            self.find_prob, self.hospital_days, sim.streams["health.found"].day_key(day),
-            sim.streams["health.hospital_days"].day_key(day),
-            np.int8(Status.ZONE), np.int8(Status.INTERIOR), np.int8(Status.STAGING), np.int8(Status.CAPITAL),
-            np.int8(Status.DEAD), np.int8(Status.HOSPITAL), pop.live)
-        res.rec("person_days_below_0c", day, cold)
-        res.rec("mean_health_zone", day, mean_zone)
-        res.rec("new_deaths", day, deaths)
-        res.rec("new_hospitalised", day, found)
+            self.find_prob, self.hospital_days, k_found, k_stay,
+            _ZONE, _INTERIOR, _STAGING, _CAPITAL, _DEAD, _HOSPITAL, pop.live)
+        self.expose_data[self.expose_rows, day] = np.concatenate(
+            ((self.temperature[day],), cold, mean_zone, deaths, found))
         pop.traced_changes((dead, "dead (died of exposure)"),
                             (hospitalised, "hospital (found and hospitalised)"))
 
@@ -144,15 +150,15 @@ class Health(Module):
         full, they are released inland and move on); people found in the zone (orchestrator
         side) go back to staging. One compiled pass (`discharge_patients`)."""
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
-        reception, st = sim.module("reception"), sim.streams
+        reception = sim.module("reception")
+        k_detention, k_walk = self.keys[day, 2:]
         bad, back, detained, released, det_counts, rel_counts = discharge_patients(
             pop.status, pop.ti_next, pop.node, pop.dest, pop.country, pop.target, pop.segment, pop.health, pop.flows,
             day, g.type_code, self.interior_code, sim.module("transit").staging_of, self.capital,
             reception.free_places(day), reception.n_detained, reception.detention_days,
-            st["reception.detention"].day_key(day), st["onward.interior_days"].day_key(day),
+            k_detention, k_walk,
             sim.module("onward").interior_days, self.n_segments, g.next_hop, g.travel_days,
-            np.int8(Status.HOSPITAL), np.int8(Status.DETAINED), np.int8(Status.INTERIOR), np.int8(Status.TRANSIT),
-            pop.live)
+            _HOSPITAL, _DETAINED, _INTERIOR, _TRANSIT, evening_people(pop, IN_HOSPITAL))
         g.check_routed(bad, pop.node, "back to staging")
         pop.traced_changes((back, "transit (discharged, back to staging)"),
                             (detained, "detained (detained)"),
@@ -204,7 +210,7 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
         room = cap - n_in
         if room > 0 and n_cand > 0:
             cand = cand[:n_cand]
-            weakest = cand[np.argsort(health[cand], kind="mergesort")[:room]]
+            weakest = cand[smallest_first(health[cand], room)]
             bad = depart_people(weakest, np.full(weakest.shape[0], here, dtype=np.int32), status, node, dest_col,
                                 ti_next, next_hop, travel_days, day, transit_code, flows)
             if bad >= 0:
@@ -214,6 +220,36 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
             taken = np.concatenate((taken, weakest))
         sheltered[k] = n_in
     return -1, sheltered, sent_out, taken
+
+
+@cached_njit()
+def smallest_first(values, k):
+    """`np.argsort(values, kind="mergesort")[:k]`: the positions of the k smallest values,
+    equal values in position order. For k < n by selection — the k-th smallest by a
+    partition, the positions below it and the first ties at it, then a stable sort of
+    those k — instead of sorting everyone to take a few."""
+    n = values.shape[0]
+    if k >= n:
+        return np.argsort(values, kind="mergesort")
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    for v in values:
+        if np.isnan(v):  # NaNs sort last; leave that to argsort
+            return np.argsort(values, kind="mergesort")[:k]
+    kth = np.partition(values, k - 1)[k - 1]
+    pos = np.empty(k, dtype=np.int64)
+    m = 0
+    for j in range(n):
+        if values[j] < kth:
+            pos[m] = j
+            m += 1
+    for j in range(n):
+        if m == k:
+            break
+        if values[j] == kth:
+            pos[m] = j
+            m += 1
+    return pos[np.argsort(values[pos], kind="mergesort")]
 
 
 @cached_njit()

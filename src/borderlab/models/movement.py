@@ -15,12 +15,16 @@ from ..engine.kernels import advance_travellers, find_status_due
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
+from .day_lists import MORNING, TRAVELLING, morning_people
 
 ARRIVAL_STATUS = {
     "origin": Status.RETURNED, "air_hub": Status.TRANSIT, "capital": Status.CAPITAL,
     "staging": Status.STAGING, "border_zone": Status.ZONE, "interior": Status.INTERIOR,
     "destination": Status.ONWARD,
 }
+
+
+_TRANSIT, _CAPITAL, _ONWARD = (np.int8(s) for s in (Status.TRANSIT, Status.CAPITAL, Status.ONWARD))
 
 
 class Movement(Module):
@@ -41,6 +45,10 @@ class Movement(Module):
                            "People arriving in the orchestrator's capital (flights).")
         sim.results.define("new_onward", countries, "flow",
                            "People reaching the destination country, by the defending country they crossed.")
+        self.landed = sim.results.metrics["new_arrivals_capital"].data[0]
+        self.onward = sim.results.metrics["new_onward"].data[: len(countries)]
+        self.no_by_air = np.zeros(0, dtype=bool)
+        sim.pop.make_at_day_start("morning", MORNING)  # made while the day's live list is compacted
 
     def phases(self):
         return [("movement.advance", self.advance)]
@@ -67,18 +75,17 @@ class Movement(Module):
         reach their destination take the status of its node type. Today's arrivals (uids
         and new statuses, in uid order) go to `sim.today["arrived"]`. One compiled call."""
         pop, g = self.sim.pop, self.sim.graph
-        by_air = pop.by_air if "by_air" in pop.columns else np.zeros(0, dtype=bool)
+        by_air = pop.by_air if "by_air" in pop.columns else self.no_by_air
         ids, new_status, landed, onward = advance_day(
             pop.status, pop.node, pop.dest, pop.ti_next, pop.country, by_air, pop.flows, np.int32(day), g.next_hop,
-            g.travel_days, self.arrive_status, np.int8(Status.TRANSIT), np.int8(Status.CAPITAL),
-            np.int8(Status.ONWARD), len(self.countries), pop.live)
+            g.travel_days, self.arrive_status, _TRANSIT, _CAPITAL, _ONWARD, len(self.countries),
+            morning_people(pop, TRAVELLING))
         self.sim.today["arrived"] = (ids, new_status)
         if pop.traced:
             for st in np.unique(new_status):
                 pop._trace(ids[new_status == st], f"arrived: {Status(st).name.lower()}")
-        res = self.sim.results
-        res.rec("new_arrivals_capital", day, landed)
-        res.rec("new_onward", day, onward)
+        self.landed[day] = landed
+        self.onward[:, day] = onward
 
 
 @cached_njit()

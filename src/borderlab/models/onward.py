@@ -14,7 +14,11 @@ from ..engine.kernels import depart_people, hashed_uniform_one
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
+from .day_lists import INLAND, evening_people
 from .reception import detain_one
+
+
+_INTERIOR, _DETAINED, _TRANSIT = (np.int8(s) for s in (Status.INTERIOR, Status.DETAINED, Status.TRANSIT))
 
 
 class Onward(Module):
@@ -30,6 +34,8 @@ class Onward(Module):
         self.destination = sim.index.node[sc.onward.destination]
         self.n_segments = len(sc.segments)
         sim.results.define("new_inland_detentions", self.defenders, "flow", "People caught inland after crossing.")
+        self.inland_detentions = sim.results.metrics["new_inland_detentions"].data[: len(self.defenders)]
+        self.keys = sim.streams.day_keys(("onward.inland", "reception.detention"), sim.calendar.n_days)
 
     def phases(self):
         return [("onward.inland", self.inland_step)]
@@ -40,19 +46,20 @@ class Onward(Module):
         picked up and move on. One compiled pass (`walk_inland`)."""
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         reception = sim.module("reception")
+        k_inland, k_detention = self.keys[day]
         bad, detained, leave, seg_counts, caught_c = walk_inland(
             pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.segment, pop.flows, np.int32(day),
-            self.inland, sim.streams["onward.inland"].day_key(day), reception.free_places(day),
-            reception.n_detained, reception.detention_days, sim.streams["reception.detention"].day_key(day),
+            self.inland, k_inland, reception.free_places(day),
+            reception.n_detained, reception.detention_days, k_detention,
             self.destination, self.n_segments, g.next_hop, g.travel_days,
-            np.int8(Status.INTERIOR), np.int8(Status.DETAINED), np.int8(Status.TRANSIT), pop.live)
+            _INTERIOR, _DETAINED, _TRANSIT, evening_people(pop, INLAND))
         g.check_routed(bad, pop.node, "to the destination")
         pop.traced_changes((detained, "detained (detained)"),
                             (leave, "transit (picked up, moving on)"))
         if detained.size:
             sim.results.add("new_detentions", day, seg_counts)
             sim.results.add("new_attempts", day, seg_counts)
-        sim.results.rec("new_inland_detentions", day, caught_c)
+        self.inland_detentions[:, day] = caught_c
 
 
 @cached_njit()

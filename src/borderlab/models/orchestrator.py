@@ -20,6 +20,10 @@ from ..engine.population import Column
 from ..engine.status import Status
 
 TACTICS = ("siege", "mass", "adaptive")
+_ZONE, _TRANSIT = np.int8(Status.ZONE), np.int8(Status.TRANSIT)
+# the streams of `form_groups` and of `coerce_failed`, in the order they take their day keys
+LAUNCH_STREAMS = ("orchestrator.launch", "orchestrator.shuffle", "orchestrator.group_size", "orchestrator.segment")
+COERCE_STREAMS = ("orchestrator.coercion", "orchestrator.retry")
 
 
 class Orchestrator(Module):
@@ -74,10 +78,16 @@ class Orchestrator(Module):
         self.next_group = 0
         self._weights_day = -1
         self._zone_weights_day = -1
+        self.launch_keys = sim.streams.day_keys(LAUNCH_STREAMS, cal.n_days)
+        self._zone_groups = None
+        self._fixed_weights: dict[int, np.ndarray] = {}  # tactic phase → its country weights
+        self._zone_weights_basis = None
+        self.coerce_keys = sim.streams.day_keys(COERCE_STREAMS, cal.n_days)
         sim.results.define("orchestrator_weight", self.defenders, "ratio",
                            "Share of the orchestrator's pressure aimed at each country today.")
         sim.results.define("new_withdrawn", self.defenders + ["none"], "flow",
                            "People taken out of the border zone by the orchestrator (withdraw_from_zone events).")
+        self.weight_data = sim.results.metrics["orchestrator_weight"].data[:nd]
 
     def phases(self):
         return [("orchestrator.plan", self.plan), ("orchestrator.launch", self.launch),
@@ -95,10 +105,18 @@ class Orchestrator(Module):
         return None if k < 0 else self.phases_[k]
 
     def country_weights(self, day: int) -> np.ndarray:
-        """Share of pressure per defending country today (computed once a day)."""
+        """Share of pressure per defending country today (computed once a day; once per
+        tactic phase where it does not learn). Read-only: the same array may come back."""
         if day == self._weights_day:
             return self._weights
-        self._weights = self._country_weights(day)
+        k = int(self.phase_of_day[day])
+        learning = k >= 0 and self.phases_[k].tactic == "adaptive" and self.beta > 0
+        if learning:
+            self._weights = self._country_weights(day)
+        else:
+            if k not in self._fixed_weights:
+                self._fixed_weights[k] = self._country_weights(day)
+            self._weights = self._fixed_weights[k]
         self._weights_day = day
         return self._weights
 
@@ -113,9 +131,13 @@ class Orchestrator(Module):
         return w / s if s > 0 else w
 
     def zone_weights(self, day, zones, zone_country, zone_weight) -> np.ndarray:
-        """Weight of each border zone as a destination for people released today (cached per day)."""
+        """Weight of each border zone as a destination for people released today (cached per
+        day, and kept while the tactic phase and the country weights stay the same)."""
         if self._zone_weights_day != day:
-            self._zone_weights = self._compute_zone_weights(day, zones, zone_country, zone_weight)
+            weights = self.country_weights(day)  # one array per tactic phase unless it learns
+            if weights is not self._zone_weights_basis:
+                self._zone_weights = self._compute_zone_weights(day, zones, zone_country, zone_weight)
+                self._zone_weights_basis = weights
             self._zone_weights_day = day
         return self._zone_weights
 
@@ -127,16 +149,17 @@ class Orchestrator(Module):
             target_zone = self.seg_zone[self.sim.index.segment[ph.target_segment]]
             return (zones == target_zone).astype(float)
         cw = self.country_weights(day)
+        if self._zone_groups is None:  # each country's zones and their weight (fixed for the run)
+            self._zone_groups = [(m, zone_weight[m], zone_weight[m].sum())
+                                 for m in (zone_country == c for c in range(len(cw)))]
         out = np.zeros(len(zones))
-        for c in range(len(cw)):
-            m = zone_country == c
-            tot = zone_weight[m].sum()
+        for c, (m, weight, tot) in enumerate(self._zone_groups):
             if tot > 0:
-                out[m] = cw[c] * zone_weight[m] / tot
+                out[m] = cw[c] * weight / tot
         return out
 
     def plan(self, day: int) -> None:
-        self.sim.results.rec("orchestrator_weight", day, self.country_weights(day))
+        self.weight_data[:, day] = self.country_weights(day)
 
     # -- sending groups -----------------------------------------------------------------
     def launch(self, day: int) -> None:
@@ -152,12 +175,10 @@ class Orchestrator(Module):
         if ph is None:
             return
         w = self.segment_weights(day, ph)
-        streams = sim.streams
+        k_launch, k_shuffle, k_size, k_segment = self.launch_keys[day]
         uids, group_of, group_seg, group_size, lead, trained = form_groups(
-            pop.status, pop.ti_next, pop.node, np.int32(day), np.int8(Status.ZONE), float(ph.intensity),
-            int(ph.group_size.min), int(ph.group_size.max),
-            streams["orchestrator.launch"].day_key(day), streams["orchestrator.shuffle"].day_key(day),
-            streams["orchestrator.group_size"].day_key(day), streams["orchestrator.segment"].day_key(day),
+            pop.status, pop.ti_next, pop.node, np.int32(day), _ZONE, float(ph.intensity),
+            int(ph.group_size.min), int(ph.group_size.max), k_launch, k_shuffle, k_size, k_segment,
             self.zone_n_segments, self.zone_seg_start, self.seg_zone, self.seg_by_zone, w,
             pop.group, pop.segment, pop.n_attempts, pop.trained, np.int64(self.next_group), self.trained_on,
             pop.live)
@@ -191,11 +212,11 @@ class Orchestrator(Module):
         back = sim.today.get("back_in_zone")
         if back is None or back.size == 0:
             return
-        st = sim.streams
+        k_coercion, k_retry = self.coerce_keys[day]
         bad, taken_back = coerce_failed(
             back, pop.status, pop.node, pop.dest, pop.ti_next, pop.target, pop.country, pop.flows, day,
-            self.coercion[day], st["orchestrator.coercion"].day_key(day), st["orchestrator.retry"].day_key(day),
-            self.retry_days, sim.module("transit").staging_of, g.next_hop, g.travel_days, np.int8(Status.TRANSIT))
+            self.coercion[day], k_coercion, k_retry,
+            self.retry_days, sim.module("transit").staging_of, g.next_hop, g.travel_days, _TRANSIT)
         g.check_routed(bad, pop.node, "to staging")
         pop.traced_changes((taken_back, "transit (taken back to staging)"))
 
@@ -226,14 +247,7 @@ class Orchestrator(Module):
         if out is None:
             return
         tried, crossed = out
-        a = self.alpha
-        m = tried > 0
-        self.seg_success[m] = (1 - a) * self.seg_success[m] + a * crossed[m] / tried[m]
-        nd = len(self.defenders)
-        ct = np.bincount(self.seg_country, weights=tried, minlength=nd)
-        cc = np.bincount(self.seg_country, weights=crossed, minlength=nd)
-        m = ct > 0
-        self.country_success[m] = (1 - a) * self.country_success[m] + a * cc[m] / ct[m]
+        learn_success(tried, crossed, self.alpha, self.seg_country, self.seg_success, self.country_success)
 
 
 class Attempts:
@@ -285,15 +299,27 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
                 ready[m] = i
                 m += 1
     ready = ready[:m]
-    # order by zone, randomly within a zone (a stable sort on the shuffle, then on the zone)
+    # order by zone, randomly within a zone: by (zone, shuffle, position) — a stable counting
+    # sort on the zone, then a stable sort on the shuffle within each zone
     shuffle = np.empty(m, dtype=np.float64)
     zone_of = np.empty(m, dtype=np.int64)
+    start = np.zeros(zone_n_segments.shape[0] + 1, dtype=np.int64)
     for j in range(m):
         shuffle[j] = hashed_uniform_one(key_shuffle, ready[j])
         zone_of[j] = node[ready[j]]
-    o1 = np.argsort(shuffle, kind="mergesort")
-    o2 = np.argsort(zone_of[o1], kind="mergesort")
-    uids = ready[o1[o2]]
+        start[zone_of[j] + 1] += 1
+    for z in range(zone_n_segments.shape[0]):
+        start[z + 1] += start[z]
+    order = np.empty(m, dtype=np.int64)
+    fill = start[:-1].copy()
+    for j in range(m):
+        order[fill[zone_of[j]]] = j
+        fill[zone_of[j]] += 1
+    for z in range(zone_n_segments.shape[0]):
+        if start[z + 1] - start[z] > 1:
+            part = order[start[z]:start[z + 1]]
+            part[:] = part[np.argsort(shuffle[part], kind="mergesort")]
+    uids = ready[order]
     # each zone's segments as keys zone + cumulative weight share, for a search per group
     ns = seg_by_zone.shape[0]
     cw = np.empty(ns, dtype=np.float64)
@@ -320,10 +346,10 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     j = 0
     span = hi - lo + 1
     while j < m:
-        z = zone_of[o1[o2[j]]]
+        z = zone_of[order[j]]
         k = -1
         room = 0
-        while j < m and zone_of[o1[o2[j]]] == z:
+        while j < m and zone_of[order[j]] == z:
             if room == 0:  # the k-th group of this zone starts with this person
                 k += 1
                 gid = np.int64(z) * (1 << 32) + k
@@ -348,6 +374,23 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
             j += 1
     return (uids, group_of, group_seg[:n_groups].copy(), group_size[:n_groups].copy(),
             lead[:n_groups].copy(), trained[:n_groups].copy())
+
+
+@cached_njit()
+def learn_success(tried, crossed, a, seg_country, seg_success, country_success):
+    """`Orchestrator.learn`: success ← (1 − a) · success + a · crossed ÷ tried, per segment
+    and per country (their segments' sums), where anyone tried today."""
+    nd = country_success.shape[0]
+    ct = np.zeros(nd, dtype=np.float64)
+    cc = np.zeros(nd, dtype=np.float64)
+    for s in range(tried.shape[0]):
+        if tried[s] > 0:
+            seg_success[s] = (1 - a) * seg_success[s] + a * crossed[s] / tried[s]
+        ct[seg_country[s]] += tried[s]
+        cc[seg_country[s]] += crossed[s]
+    for c in range(nd):
+        if ct[c] > 0:
+            country_success[c] = (1 - a) * country_success[c] + a * cc[c] / ct[c]
 
 
 @cached_njit()

@@ -13,6 +13,10 @@ from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
+from .day_lists import DETAINED, evening_people
+
+
+_DETAINED, _RECEPTION, _TRANSIT = (np.int8(s) for s in (Status.DETAINED, Status.RECEPTION, Status.TRANSIT))
 
 
 class Reception(Module):
@@ -27,16 +31,21 @@ class Reception(Module):
         self.abscond = np.array([float(d.abscond_share) for d in spec])
         self.n_detained = np.zeros(len(spec), dtype=np.int64)
         self.destination = sim.index.node[sim.scenario.onward.destination]
+        self._places_day, self._places = -1, None  # detention places today (asked thrice a day)
         res = sim.results
         res.define("new_absconded", self.defenders, "flow", "Released detainees who move on towards the destination.")
+        self.absconded = res.metrics["new_absconded"].data[: len(self.defenders)]
+        self.keys = sim.streams["reception.abscond"].day_keys(sim.calendar.n_days)
 
     def phases(self):
         return [("reception.release", self.release)]
 
     def free_places(self, day: int) -> np.ndarray:
         """Places left in detention today, per country."""
-        cap = self.sim.module("defenders").reception_cap[:, day]
-        return np.maximum(0, np.floor(np.minimum(cap, 2.0**62)).astype(np.int64) - self.n_detained)
+        if day != self._places_day:
+            cap = self.sim.module("defenders").reception_cap[:, day]
+            self._places, self._places_day = np.floor(np.minimum(cap, 2.0**62)).astype(np.int64), day
+        return np.maximum(0, self._places - self.n_detained)
 
     def release(self, day: int) -> None:
         """Detainees whose stay ends today: a share `abscond` moves on towards the
@@ -44,12 +53,12 @@ class Reception(Module):
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         bad, stay, leave, absconded = release_detainees(
             pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.flows, np.int32(day), self.n_detained,
-            self.abscond, sim.streams["reception.abscond"].day_key(day), self.destination, g.next_hop,
-            g.travel_days, np.int8(Status.DETAINED), np.int8(Status.RECEPTION), np.int8(Status.TRANSIT), pop.live)
+            self.abscond, self.keys[day], self.destination, g.next_hop,
+            g.travel_days, _DETAINED, _RECEPTION, _TRANSIT, evening_people(pop, DETAINED))
         g.check_routed(bad, pop.node, "to the destination")
         pop.traced_changes((stay, "reception (released into reception)"),
                             (leave, "transit (absconded towards the destination)"))
-        sim.results.rec("new_absconded", day, absconded)
+        self.absconded[:, day] = absconded
 
 
 @cached_njit(inline="always")

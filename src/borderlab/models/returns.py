@@ -16,6 +16,10 @@ from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
 
 
+_CAPITAL, _STAGING, _ZONE, _RETURNED = (np.int8(s) for s in (Status.CAPITAL, Status.STAGING, Status.ZONE,
+                                                             Status.RETURNED))
+
+
 class Returns(Module):
     name = "returns"
 
@@ -34,6 +38,9 @@ class Returns(Module):
         res.define("new_repatriated", ["all"], "flow", "People flown home on repatriation flights.", total=False)
         res.define("new_voluntary_returns", ["all"], "flow", "People who gave up and went home.", total=False)
         res.define("new_returns", ["all"], "flow", "All returns home (repatriation + voluntary).", total=False)
+        self.repatriated = res.metrics["new_repatriated"].data[0]
+        self.voluntary_data, self.voluntary_rows = res.pack(("new_voluntary_returns", "new_returns"))
+        self.keys = sim.streams["returns.voluntary"].day_keys(sim.calendar.n_days)
 
     def phases(self):
         return [("returns.repatriate", self.repatriate), ("returns.voluntary", self.voluntary)]
@@ -66,7 +73,7 @@ class Returns(Module):
                 take = cand[order[:seats]]
                 self._go_home(take, "repatriation flight")
                 n += take.size
-        self.sim.results.rec("new_repatriated", day, n)
+        self.repatriated[day] = n
         self.sim.today["repatriated"] = n
 
     def voluntary(self, day: int) -> None:
@@ -75,13 +82,10 @@ class Returns(Module):
         pop = self.sim.pop
         gone = return_voluntarily(
             pop.status, pop.ti_created, pop.node, pop.dest, pop.flows, day,
-            self.sim.streams["returns.voluntary"].day_key(day), self.base, self.per_day, self.max_rate,
-            self.zone_factor, self.home, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE),
-            np.int8(Status.RETURNED), pop.live)
+            self.keys[day], self.base, self.per_day, self.max_rate,
+            self.zone_factor, self.home, _CAPITAL, _STAGING, _ZONE, _RETURNED, pop.live)
         pop.traced_changes((gone, "returned (gave up and went home)"))
-        res = self.sim.results
-        res.rec("new_voluntary_returns", day, gone.size)
-        res.rec("new_returns", day, gone.size + self.sim.today.get("repatriated", 0))
+        self.voluntary_data[self.voluntary_rows, day] = (gone.size, gone.size + self.sim.today.get("repatriated", 0))
 
 
 @cached_njit()

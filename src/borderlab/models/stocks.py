@@ -6,7 +6,15 @@ import numpy as np
 
 from ..engine import kernels
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.status import N_STATUS, Status
+
+# recorded each day, in this order (one write: Results.pack; `stock_values` fills it)
+STOCK_SERIES = ("n_in_capital", "n_at_staging", "n_in_zone", "n_in_transit", "n_interior", "n_detained",
+                "n_reception", "n_hospital", "n_stranded", "n_onward", "n_returned", "n_dead", "n_people")
+_CAPITAL, _STAGING, _ZONE, _TRANSIT, _INTERIOR, _DETAINED, _RECEPTION, _HOSPITAL, _ONWARD, _RETURNED, _DEAD = (
+    int(s) for s in (Status.CAPITAL, Status.STAGING, Status.ZONE, Status.TRANSIT, Status.INTERIOR, Status.DETAINED,
+                     Status.RECEPTION, Status.HOSPITAL, Status.ONWARD, Status.RETURNED, Status.DEAD))
 
 
 class Stocks(Module):
@@ -31,25 +39,43 @@ class Stocks(Module):
         res.define("n_returned", ["all"], "stock", "People who returned home (cumulative).", total=False)
         res.define("n_dead", ["all"], "stock", "Deaths (cumulative).", total=False)
         res.define("n_people", ["all"], "stock", "Everyone who has entered the model.", total=False)
+        self.data, self.rows = res.pack(STOCK_SERIES)
 
     def phases(self):
         return [("stocks.record", self.record)]
 
     def record(self, day: int) -> None:
-        pop, res = self.sim.pop, self.sim.results
-        nd = len(self.defenders)
-        table = kernels.count_status_country(pop.status, pop.country, N_STATUS, nd)
-        total = table.sum(axis=1)
-        res.rec("n_in_capital", day, total[Status.CAPITAL])
-        res.rec("n_at_staging", day, total[Status.STAGING])
-        res.rec("n_in_zone", day, table[Status.ZONE, 1:])
-        res.rec("n_in_transit", day, total[Status.TRANSIT])
-        res.rec("n_interior", day, table[Status.INTERIOR, 1:])
-        res.rec("n_detained", day, table[Status.DETAINED, 1:])
-        res.rec("n_reception", day, table[Status.RECEPTION, 1:])
-        res.rec("n_hospital", day, np.append(table[Status.HOSPITAL, 1:], table[Status.HOSPITAL, 0]))
-        res.rec("n_stranded", day, total[Status.CAPITAL] + total[Status.STAGING] + total[Status.ZONE])
-        res.rec("n_onward", day, total[Status.ONWARD])
-        res.rec("n_returned", day, total[Status.RETURNED])
-        res.rec("n_dead", day, total[Status.DEAD])
-        res.rec("n_people", day, pop.n)
+        """Today's stocks in one scan of everyone (`stock_values`) and one write. The
+        people per status go to `sim.today["end_counts"]`: the last phase's count is the
+        day's end count the sim checks conservation with (no second scan)."""
+        pop = self.sim.pop
+        values, total = stock_values(pop.status, pop.country, len(self.defenders))
+        self.data[self.rows, day] = values
+        self.sim.today["end_counts"] = total
+
+
+@cached_njit()
+def stock_values(status, country, nd):
+    """(STOCK_SERIES' values for today, in order; people per status). `Stocks.record`."""
+    table = kernels.count_status_country(status, country, N_STATUS, nd)
+    total = table.sum(axis=1)
+    out = np.empty(9 + 5 * nd, dtype=np.float64)
+    out[0] = total[_CAPITAL]
+    out[1] = total[_STAGING]
+    k = 2
+    for c in range(nd):
+        out[k + c] = table[_ZONE, 1 + c]
+    k += nd
+    out[k] = total[_TRANSIT]
+    k += 1
+    for row in (_INTERIOR, _DETAINED, _RECEPTION, _HOSPITAL):
+        for c in range(nd):
+            out[k + c] = table[row, 1 + c]
+        k += nd
+    out[k] = table[_HOSPITAL, 0]  # found on the orchestrator's side
+    out[k + 1] = total[_CAPITAL] + total[_STAGING] + total[_ZONE]
+    out[k + 2] = total[_ONWARD]
+    out[k + 3] = total[_RETURNED]
+    out[k + 4] = total[_DEAD]
+    out[k + 5] = status.shape[0]
+    return out, total

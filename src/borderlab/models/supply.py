@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.kernels import hashed_uniform_one, poisson_from_uniforms
 from ..engine.module import Module
+from ..engine.numba_cache import cached_njit
 from ..engine.streams import stable_id
 from ..engine.population import Column
 from ..engine.status import Status
-from .route_mix import RouteMix
+from .route_mix import RouteMix, pick_nationality
+
+_TRANSIT = int(Status.TRANSIT)
 
 
 class Supply(Module):
@@ -52,6 +56,9 @@ class Supply(Module):
         self.carry = np.zeros(len(self.routes))  # fixed arrivals: fractional people carried over
         sim.results.define("new_boarded", [r.id for r in self.routes], "flow",
                            "People boarding flights to the capital, by route.")
+        self.boarded = sim.results.metrics["new_boarded"].data[: len(self.routes)]
+        self.keys = sim.streams.day_keys(("supply.arrivals", "supply.nationality"), cal.n_days)
+        self.route_of = np.arange(len(self.routes))
 
     def phases(self):
         return [("supply.arrive", self.arrive)]
@@ -67,26 +74,55 @@ class Supply(Module):
         return self.seats[:, day] / 7.0 * self.share * self.visa[day]
 
     def arrive(self, day: int) -> None:
+        """Today's boarders per route (Poisson, or the expected number carried over when
+        arrivals are fixed), their nationalities from the route's mix, and their flights."""
         sim = self.sim
         lam = self.expected(day)
+        first = sim.pop.n  # uids the new people will get
         if self.fixed:
             total = self.carry + lam
             counts = np.floor(total + 1e-9).astype(np.int64)
             self.carry = total - counts
+            route = np.repeat(self.route_of, counts)
+            u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + route.size))
+            nat = self.mix.pick(route, day, u)
         else:
-            counts = sim.streams["supply.arrivals"].poisson(day, self.route_ids, lam)
-        n = int(counts.sum())
-        sim.results.rec("new_boarded", day, counts)
+            k_arrivals, k_nationality = self.keys[day]
+            counts, route, nat = board_flights(k_arrivals, self.route_ids, lam, k_nationality, first,
+                                               self.mix.p[:, day], self.mix.code)
+        self.boarded[:, day] = counts
+        n = route.size
         if n == 0:
             return
-        route = np.repeat(np.arange(len(self.routes)), counts)
-        first = sim.pop.n  # uids the new people will get
-        u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + n))
-        nat = self.mix.pick(route, day, u)
-        uids = sim.add_people(n, day, status=int(Status.TRANSIT), node=self.hub[route],
+        uids = sim.add_people(n, day, status=_TRANSIT, node=self.hub[route],
                               dest=self.to[route], ti_next=day, nationality=nat, by_air=True)
         sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")
 
     def on_create(self, uids, day):
         u = self.sim.streams["supply.vulnerable"].uniform(0, uids)
         self.sim.pop.vulnerable[uids] = u < self.vulnerable_share
+
+
+@cached_njit()
+def board_flights(key_arrivals, route_ids, lam, key_nationality, first_uid, p_day, code):
+    """`Supply.arrive`'s draws in one call: boarders per route ~ Poisson(lam) (the draws
+    `Stream.poisson` makes: uniforms for id·1024 + piece), then each boarder's route and
+    nationality (`RouteMix.pick` on the uniform of the uid they will get). Returns
+    (counts per route, route of each boarder, nationality of each boarder)."""
+    n_routes = lam.shape[0]
+    pieces = max(1, int(np.ceil(lam.max() / 500.0))) if n_routes else 1
+    u = np.empty((n_routes, pieces), dtype=np.float64)
+    for r in range(n_routes):
+        for k in range(pieces):
+            u[r, k] = hashed_uniform_one(key_arrivals, route_ids[r] * 1024 + k)
+    counts = np.zeros(n_routes, dtype=np.int64)
+    poisson_from_uniforms(u, lam, counts)
+    route = np.empty(counts.sum(), dtype=np.int64)
+    u_nat = np.empty(route.shape[0], dtype=np.float64)
+    j = 0
+    for r in range(n_routes):
+        for _ in range(counts[r]):
+            route[j] = r
+            u_nat[j] = hashed_uniform_one(key_nationality, first_uid + j)
+            j += 1
+    return counts, route, pick_nationality(p_day, code, route, u_nat)

@@ -15,6 +15,11 @@ from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
+from .day_lists import WAITING, morning_people
+
+
+_CAPITAL, _STAGING, _ZONE, _TRANSIT = (np.int8(s) for s in (Status.CAPITAL, Status.STAGING, Status.ZONE,
+                                                            Status.TRANSIT))
 
 
 class Transit(Module):
@@ -52,6 +57,10 @@ class Transit(Module):
         self.is_shelter[list(self.shelter_nodes)] = True
         sim.results.define("new_dispatched", ["capital", "staging"], "flow",
                            "People the orchestrator moves on today: capital → staging, staging → zone.", total=False)
+        self.dispatched = sim.results.metrics["new_dispatched"].data
+        self._cdf, self._cdf_of = None, None  # zone_cdf and the weights it was made from
+        self.keys = sim.streams.day_keys(("transit.capital_dwell", "transit.staging_dwell", "transit.zone_choice",
+                                          "transit.zone_rechoice"), cal.n_days)
 
     def phases(self):
         return [("transit.arrivals", self.on_arrivals), ("transit.dispatch", self.dispatch)]
@@ -61,19 +70,20 @@ class Transit(Module):
         today: a geometric dwell in the capital and at staging; in the zone, ready
         tomorrow, facing the zone's country. One compiled pass (`schedule_arrivals`)."""
         ids, new_status = self.sim.today.get("arrived", (np.empty(0, np.int64), np.empty(0, np.int8)))
-        pop, st = self.sim.pop, self.sim.streams
+        pop = self.sim.pop
+        k_capital, k_staging = self.keys[day, :2]
         schedule_arrivals(ids, new_status, pop.ti_next, pop.node, pop.country, np.int32(day),
-                          st["transit.capital_dwell"].day_key(day), self.capital_dwell,
-                          st["transit.staging_dwell"].day_key(day), self.staging_dwell, self.zones, self.zone_country,
-                          np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.ZONE))
+                          k_capital, self.capital_dwell, k_staging, self.staging_dwell, self.zones, self.zone_country,
+                          _CAPITAL, _STAGING, _ZONE)
 
     def zone_cdf(self, day: int) -> np.ndarray:
         """Cumulative chance of each border zone as a destination today (empty: none)."""
         orch = self.sim.module("orchestrator")
         w = orch.zone_weights(day, self.zones, self.zone_country, self.zone_weight)
-        if w.sum() <= 0:
-            return np.empty(0)
-        return np.cumsum(w / w.sum())
+        if w is not self._cdf_of:  # the orchestrator keeps its weights while they do not change
+            self._cdf = np.empty(0) if w.sum() <= 0 else np.cumsum(w / w.sum())
+            self._cdf_of = w
+        return self._cdf
 
     def dispatch(self, day: int) -> None:
         """Capital → staging, up to the buses available today (first come, first served),
@@ -87,17 +97,17 @@ class Transit(Module):
             frac = self.capacity[day] - k
             if frac > 0 and sim.streams["transit.capacity"].uniform(day, np.zeros(1, np.int64))[0] < frac:
                 k += 1
-        st = sim.streams
+        k_choice, k_rechoice = self.keys[day, 2:]
         bad, bussed, led = dispatch_people(
             pop.status, pop.ti_next, pop.node, pop.dest, pop.target, pop.flows, np.int32(day), k,
             self.zone_cdf(day), self.zones, self.staging_of, self.is_shelter,
-            st["transit.zone_choice"].day_key(day), st["transit.zone_rechoice"].day_key(day),
-            g.next_hop, g.travel_days, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.TRANSIT),
-            pop.live)
+            k_choice, k_rechoice, g.next_hop, g.travel_days, _CAPITAL, _STAGING, _TRANSIT,
+            morning_people(pop, WAITING))
         g.check_routed(bad, pop.node, "onwards")
         pop.traced_changes((bussed, "transit (bussed towards the border)"),
                             (led, "transit (led into the border zone)"))
-        sim.results.rec("new_dispatched", day, [bussed.size, led.size])
+        self.dispatched[0, day] = bussed.size
+        self.dispatched[1, day] = led.size
 
 
 @cached_njit()
@@ -111,21 +121,26 @@ def dispatch_people(status, ti_next, node, dest_col, target, flows, day, k, cdf,
                     key_choice, key_rechoice, next_hop, travel_days, capital_code, staging_code, transit_code, live):
     """`Transit.dispatch` in one pass; returns (−1 or the uid of someone with no route, the
     uids bussed from the capital, the uids led from staging into the zone)."""
-    cap_due = np.empty(live.shape[0], dtype=np.int64)
+    # the first k people due in the capital (most wait there for a bus: only k are kept)
+    seats = max(k, 0)
+    cap_due = np.empty(min(seats, live.shape[0]), dtype=np.int64)
     stg_due = np.empty(live.shape[0], dtype=np.int64)
     n_cap = n_stg = 0
+    any_cap = False
     for i in live:
         if ti_next[i] <= day:
             if status[i] == capital_code:
-                cap_due[n_cap] = i
-                n_cap += 1
+                any_cap = True
+                if n_cap < seats:
+                    cap_due[n_cap] = i
+                    n_cap += 1
             elif status[i] == staging_code and not is_shelter[node[i]]:
                 stg_due[n_stg] = i
                 n_stg += 1
     # capital → staging (or straight to the zone where it has no staging area)
     bussed = np.empty(0, dtype=np.int64)
-    if n_cap > 0 and k >= 0 and cdf.shape[0] > 0:
-        bussed = cap_due[: min(k, n_cap)].copy()
+    if any_cap and k >= 0 and cdf.shape[0] > 0:
+        bussed = cap_due[:n_cap].copy()
         dest = np.empty(bussed.shape[0], dtype=np.int32)
         for j in range(bussed.shape[0]):
             z = _pick_zone(cdf, zones, hashed_uniform_one(key_choice, bussed[j]))
