@@ -180,3 +180,27 @@ def test_cli_warns_for_a_network_host_and_refuses_a_bad_scenario(tmp_path):
     assert result.exit_code == 2
     assert "warning" in result.output and "other computers" in result.output
     assert "missing.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_stopping_the_server_removes_its_session_folders(tmp_path):
+    """Session folders live under one folder per server, removed when it stops — also for
+    a tab still open (whose "session destroyed" call never comes) and for `kill`."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "borderlab.cli", "explore", "toy-border", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert "http://127.0.0.1:" in proc.stdout.readline()
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("borderlab-explore-*")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (root,) = tmp_path.glob("borderlab-explore-*")
+        (root / "borderlab-explore-session").mkdir()          # as a browser session would
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert not list(tmp_path.glob("borderlab-explore-*")), "the server left its folder behind"

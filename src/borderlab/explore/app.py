@@ -13,6 +13,7 @@ import asyncio
 import io
 import logging
 import math
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import panel as pn
@@ -45,10 +46,11 @@ def slug(path: str) -> str:
 class ExplorerPage:
     """Widgets, layout and handlers of one browser session."""
 
-    def __init__(self, source: str | None, seed: int | None = None):
+    def __init__(self, source: str | None, seed: int | None = None, root: Path | None = None):
         from ..scenario.registry import builtin_names
 
         self.session: ExploreSession | None = None
+        self.root = root         # the server's folder for session folders (removed when it stops)
         self.first_seed = seed   # --seed of the command; None: each scenario's own seed
         self.variant: Outcome | None = None
         self.progress: Progress | None = None
@@ -141,7 +143,7 @@ class ExplorerPage:
         if self.busy:
             return
         seed = self.first_seed
-        session = await self._work("opening", lambda p: ExploreSession(source, seed=seed), detail=str(source))
+        session = await self._work("opening", lambda p: ExploreSession(source, seed=seed, root=self.root), detail=str(source))
         if session is None:
             return
         if self.session is not None:
@@ -292,9 +294,9 @@ def warm_up(source: str | None) -> None:
         log.debug("explore: warm-up failed", exc_info=True)
 
 
-def create_page(source: str | None, seed: int | None = None):
-    """The Panel object for one new browser session."""
-    page = ExplorerPage(source, seed)
+def create_page(source: str | None, seed: int | None = None, root: Path | None = None):
+    """The Panel object for one new browser session (its run folders under `root`)."""
+    page = ExplorerPage(source, seed, root)
     pn.state.on_session_destroyed(lambda _ctx: page.close())
     pn.state.onload(page.start)
     return page.layout

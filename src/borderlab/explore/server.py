@@ -4,7 +4,12 @@ script and style served by this process (Panel/Bokeh's own static routes; no CDN
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
+import signal
 import socket
+import tempfile
+from pathlib import Path
 
 from ..errors import BorderlabError
 
@@ -52,5 +57,15 @@ def serve(source: str | None, *, host: str = LOOPBACK, port: int = 0, seed: int 
     origins = sorted(f"{h}:{port}" for h in {url_host, "localhost", "127.0.0.1"}) if is_loopback(host) else ["*"]
     WORKER.submit(warm_up, source)
     announce(url)
-    pn.serve(lambda: create_page(source, seed), address=host, port=port, show=False, title="borderlab explore",
-             websocket_origin=origins, verbose=False, threaded=False)
+    # every session's folder lives under one folder of this server, removed when it stops
+    # (a tab still open at Ctrl-C never gets its "session destroyed" call)
+    root = Path(tempfile.mkdtemp(prefix="borderlab-explore-"))
+    # `kill`: remove the folder and stop at once (the page's threads are not waited for;
+    # every file the explorer writes is written atomically, so nothing is left half-written)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: (shutil.rmtree(root, ignore_errors=True), os._exit(0)))
+    try:
+        pn.serve(lambda: create_page(source, seed, root), address=host, port=port, show=False,
+                 title="borderlab explore", websocket_origin=origins, verbose=False, threaded=False)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
