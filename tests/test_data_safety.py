@@ -100,11 +100,14 @@ def writer_args(command: str, out: Path, toy_run: Path, flee_folder: Path, obser
                         "-w", 1, "--out", out, "--no-plots", "-q"],
         "calibrate": ["calibrate", TOY, "--until", "2021-09-10", "--trials", 1, "--out", out, "-q"],
         "calibrate FLEE_FOLDER": ["calibrate", flee_folder, "--until", 3, "--trials", 1, "--out", out, "-q", "--no-plots"],
+        "calibrate FLEE_FOLDER --method abc": ["calibrate", flee_folder, "--until", 3, "--method", "abc", "--population", 2,
+                                               "--generations", 1, "--forecast-runs", 1, "--out", out, "-q", "--no-plots"],
         "validate": ["validate", toy_run, "--observed", observed, "--out", out, "--no-plots", "-q"],
     }[command]
 
 
-WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "calibrate FLEE_FOLDER", "validate",
+WRITERS = ["run", "flee run", "flee convert", "ensemble", "sensitivity", "calibrate", "calibrate FLEE_FOLDER",
+           "calibrate FLEE_FOLDER --method abc", "validate",
            "compare", "allocate", "tradeoffs", "backtest", "forecast"]
 
 

@@ -85,7 +85,7 @@ def argument_lists(draw) -> Case:
     out = ["--out", "{root}/o"]
     word = "zz-" + draw(junk)
     n = draw(st.integers(max_value=-1, min_value=-(2**70)))
-    pick = draw(st.integers(0, 26))
+    pick = draw(st.integers(0, 28))
     files: dict = {}
     if pick == 0:
         args, names = ["run", "toy-border", *out, "--seed", str(n)], ("--seed",)
@@ -144,6 +144,12 @@ def argument_lists(draw) -> Case:
     elif pick == 26:
         day = draw(st.sampled_from(["0", "-4", "99999", "2099-01-01", word]))
         args, names = ["calibrate", mali, "--until", day, "--trials", "1", *out], ("--until",)
+    elif pick == 27:
+        holdout = draw(st.sampled_from(["-1", "150", "9999"]))
+        args, names = ["calibrate", mali, "--until", "150", "--holdout", holdout, "--trials", "1", *out], ("--holdout",)
+    elif pick == 28:
+        option, value = draw(st.sampled_from([("--population", "1"), ("--population", "0"), ("--discrepancy", "-1")]))
+        args, names = ["calibrate", mali, "--until", "150", "--method", "abc", option, value, *out], (option,)
     elif pick == 20:
         args, names = ["check", "toy-border", "--set", draw(st.sampled_from(["end=9999-12-31", "end=3021-01-01"]))], ("end",)
     else:
