@@ -85,3 +85,24 @@ def test_the_module_a_dask_worker_imports_loads_no_plotting_library(tmp_path):
     """Each worker imports studies.ensemble (for run_batch) before its first run."""
     loaded = packages_loaded_by_import("borderlab.studies.ensemble", tmp_path)
     assert loaded.isdisjoint({"matplotlib", "pandas", "plotly", "optuna", "pyabc", "statsforecast"}), loaded
+
+
+def test_flee_run_skips_numbas_blas_probe_and_its_scipy_linalg(tmp_path):
+    """numba's BLAS probe imports all of scipy.linalg (0.15 s, 16 MiB); our kernels need no BLAS."""
+    case = write_case(tmp_path / "case")
+    child = CHILD.replace("sorted({m.split(\".\")[0] for m in sys.modules})", "sorted(sys.modules)")
+    args = ["flee", "run", str(case), "-q", "--no-plots", "--out", str(tmp_path / "flee")]
+    proc = subprocess.run([sys.executable, "-c", child, json.dumps(args)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    modules = set(json.loads(proc.stdout.strip().splitlines()[-1])["modules"])
+    assert "numba.np.arraymath" in modules            # the kernels did load numba's NumPy support
+    assert "scipy.linalg" not in modules and "scipy.linalg.cython_blas" not in modules
+
+
+def test_blas_stays_available_to_numba_when_scipy_linalg_was_loaded_first(tmp_path):
+    code = ("import scipy.linalg.cython_blas, borderlab.engine.numba_cache, numba.np.arraymath as a, sys; "
+            "print(a._HAVE_BLAS, sys.modules['scipy.linalg.cython_blas'] is not None)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,30 @@ import numba as nb
 from numba.core import config
 
 log = logging.getLogger("borderlab")
+
+
+def _load_numpy_support_without_blas() -> None:
+    """Import numba's NumPy support without its BLAS probe.
+
+    On first use numba imports `numba.np.arraymath`, which at import time checks for a BLAS
+    by importing `scipy.linalg.cython_blas` — all of SciPy's linear algebra, about 0.15 s and
+    16 MiB on every `borderlab flee run`. Our kernels use no `np.dot` or `np.linalg`, so the
+    probe is skipped by hiding that one module while numba looks; numba then only refuses to
+    compile BLAS calls. If SciPy's BLAS is already loaded, nothing is hidden.
+    """
+    blas = "scipy.linalg.cython_blas"
+    if blas in sys.modules:
+        import numba.np.arraymath  # noqa: F401
+        return
+    sys.modules[blas] = None  # makes `import scipy.linalg.cython_blas` raise ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(blas, 0) is None:
+            del sys.modules[blas]
+
+
+_load_numpy_support_without_blas()
 
 _state: dict[str, object] = {"fallback": None}   # None: not needed yet; a path; or False: no cache
 
