@@ -101,11 +101,55 @@ def test_run_errors_split_flee_total_error_by_window_and_camp():
     sim = np.array([[0, 0], [10, 0], [10, 10], [20, 20]])
     data = np.array([[0, 0], [10, 10], [20, 0], [20, 10]])
     raw = np.array([0, 20, 20, 40])
-    e = run_errors(CaseRun(sim, data, raw), day=1)
+    e = run_errors(CaseRun(sim, data, raw, ["C", "D"]), day=1)
     assert e["training"] == pytest.approx((0 + 10 / 20) / 2)
     assert e["after"] == pytest.approx((20 / 20 + 10 / 40) / 2)
     assert e["camps_after"] == pytest.approx([(10 / 20 + 0) / 2, (10 / 20 + 10 / 40) / 2])
     assert e["camps_after"].sum() == pytest.approx(e["after"])
+
+
+def test_run_errors_score_the_training_window_against_the_series_as_reported_by_day():
+    sim = np.array([[0, 0], [10, 0], [10, 10], [20, 20]])
+    data = np.array([[0, 0], [10, 10], [20, 0], [20, 10]])
+    raw = np.array([0, 20, 20, 40])
+    reported = np.array([[0, np.nan], [12, np.nan]])     # camp D not reported by day 1; C revised later
+    e = run_errors(CaseRun(sim, data, raw, ["C", "D"]), day=1, reported=reported)
+    assert e["training"] == pytest.approx((0 + 2 / 20) / 2)
+    assert e["after"] == pytest.approx((20 / 20 + 10 / 40) / 2)      # after DAY: the final series, as Flee
+
+
+def test_training_target_is_the_series_as_reported_by_day(tmp_path):
+    """Reports and registration corrections dated after DAY cannot reach the fit."""
+    from borderlab.flee.validation import as_run_input, reported_by, reported_daily
+
+    camp = {0: 10, 3: 20, 9: 140, 15: 240, 23: 240}
+    folder = write_case(tmp_path / "a", days=DAYS, total=TOTAL, camps={"C": camp, "D": {14: 5, 23: 5}},
+                        corrections=["C,2020-01-16"], settings=case_settings(default_movechance=0.1))
+    loaded = load_flee(folder)
+    tables = reported_by(loaded.scenario, loaded.base_dir, loaded.locate, 12)
+    daily = reported_daily(tables, ["C", "D"], 13)
+    # rows up to day 12 only, no correction (it is dated day 15): days 10 … 12 keep the day-9 report
+    # instead of leaning on day 15's; D has no report by day 12
+    assert daily[:, 0].tolist() == [10, 13, 16, 20, 40, 60, 80, 100, 120, 140, 140, 140, 140]
+    assert np.isnan(daily[:, 1]).all()
+    assert as_run_input(tables).daily("D", 13).tolist() == [0] * 13      # a run places and spawns nobody there
+    source = str(folder.resolve())
+    values = {"move_rules.default_movechance": 0.1}
+    before = training_errors(source, values, [0], 12)
+    assert np.isfinite(before).all()
+    # a training run starts from the day-0 report as it stood (10), not as the later correction
+    # rescaled it (10 × 240 / 140 → 17)
+    case = case_for(source)
+    assert case.run(values, 0).data_camp[0].tolist() == [17]
+    assert case.run(values, 0, as_of=12).data_camp[0].tolist() == [10]
+    # the same folder with every report after day 12 changed, and the correction removed: the same target
+    later = write_case(tmp_path / "b", days=DAYS, total=TOTAL, camps={"C": {**camp, 15: 999, 23: 50}, "D": {14: 900, 23: 1}},
+                       settings=case_settings(default_movechance=0.1))
+    assert training_errors(str(later.resolve()), values, [0], 12) == pytest.approx(before)
+    # a report before day 12 changed: another target
+    earlier = write_case(tmp_path / "c", days=DAYS, total=TOTAL, camps={"C": {**camp, 9: 100}, "D": {14: 5, 23: 5}},
+                         corrections=["C,2020-01-16"], settings=case_settings(default_movechance=0.1))
+    assert not np.allclose(training_errors(str(earlier.resolve()), values, [0], 12), before)
 
 
 def _calibrate(folder, out, *extra):

@@ -46,7 +46,7 @@ from ..errors import BorderlabError, Problem, ScenarioError
 from .calibration_params import FleeFreeParam, distance_penalty, free_flee_params
 from .calibration_trials import case_for, training_errors
 
-OBJECTIVE_VERSION = 2        # bump when the objective changes, so old studies are not resumed
+OBJECTIVE_VERSION = 3        # bump when the objective changes, so old studies are not resumed
 HOLDOUT_SHARE = 1 / 3        # default held-out share of the training window (the end of it)
 CANDIDATE_SHARE = 0.10       # the selection looks at this share of the trials, best objective first …
 MIN_CANDIDATES = 5           # … and at least this many

@@ -61,7 +61,7 @@ class CampCountSimulator(ParticleModel):
 
     def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
         values = {k: _level(v, *self.integers[k]) if k in self.integers else v for k, v in values.items()}
-        camp = case_for(self.source).run(values, seed, self.day + 1).sim_camp
+        camp = case_for(self.source).run(values, seed, as_of=self.day).sim_camp
         return {key: float(np.log(max(camp[d, c], 0) + 1.0)) for key, d, c in self.figures}
 
 

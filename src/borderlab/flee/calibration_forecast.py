@@ -37,14 +37,24 @@ FIRST_FORECAST_SEED = 1000
 ARMS = ("shipped", "calibrated")
 
 
-def run_errors(run: CaseRun, day: int) -> dict:
-    """Training and after-DAY ARD of one run, and each camp's share of the after-DAY ARD."""
-    abs_diff = np.round(np.abs(run.sim_camp.astype(np.float64) - run.data_camp), 4)
+def run_errors(run: CaseRun, day: int, reported: np.ndarray | None = None) -> dict:
+    """Training and after-DAY ARD of one run, and each camp's share of the after-DAY ARD.
+
+    After DAY the run is scored against the folder's whole-period series (Flee's validation);
+    the training window against `reported` — the series as reported by DAY, what the fit saw
+    (`FleeCase.reported`) — when given, else against the whole-period series too."""
     raw = np.asarray(run.raw_total, dtype=np.float64)
-    share = np.where(raw[:, None] > 0, abs_diff / np.where(raw > 0, raw, 1.0)[:, None], 0.0)
-    te = share.sum(axis=1)
-    return {"training": float(te[: day + 1].mean()), "after": float(te[day + 1:].mean()),
-            "camps_after": share[day + 1:].mean(axis=0)}
+
+    def shares(sim, data, days):
+        abs_diff = np.nan_to_num(np.round(np.abs(sim.astype(np.float64) - data), 4))
+        return np.where(raw[days, None] > 0, abs_diff / np.where(raw[days] > 0, raw[days], 1.0)[:, None], 0.0)
+
+    before, after = slice(0, day + 1), slice(day + 1, None)
+    fit_data = run.data_camp[before] if reported is None else reported
+    training = shares(run.sim_camp[before], fit_data, before).sum(axis=1)
+    share = shares(run.sim_camp[after], run.data_camp[after], after)
+    return {"training": float(training.mean()), "after": float(share.sum(axis=1).mean()),
+            "camps_after": share.mean(axis=0)}
 
 
 def mean_sd(values) -> dict:
@@ -66,7 +76,7 @@ def forecast_and_report(ev, case, source: str, out: Path, day: int, params, ship
     jobs = [(source, shipped, s) for s in seeds] + [(source, sets[k // per_set], s) for k, s in enumerate(seeds)]
     runs = ev.map(full_run, jobs)
     arms = {"shipped": runs[:n], "calibrated": runs[n:]}
-    errors = {arm: [run_errors(r, day) for r in rs] for arm, rs in arms.items()}
+    errors = {arm: [run_errors(r, day, case.reported(day, r.camps)) for r in rs] for arm, rs in arms.items()}
     sc = case.scenario
     camps = _camp_names(case)
     dates = np.datetime64(sc.start_date, "D") + np.arange(sc.days)

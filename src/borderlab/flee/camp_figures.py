@@ -33,7 +33,7 @@ import numpy as np
 
 from ..analysis.measures import LOG_OFFSET
 from ..forecast.observation_model import REPORT_SD, rounding_sd
-from .validation import build_validation
+from .validation import reported_by
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,7 @@ class CampFigure:
 def camp_figures(case, camps: list[str], day: int, discrepancy: float) -> list[CampFigure]:
     """Every report of the camps `camps` (in the run's column order) dated day 0 … `day`."""
     sc = case.scenario
-    cut = sc.start_date + dt.timedelta(days=day)
-    corrections = [c for c in sc.validation.registration_corrections if c.date <= cut]
-    known = sc.model_copy(update={"validation": sc.validation.model_copy(update={"registration_corrections": corrections})})
-    tables = build_validation(known, case.loaded.base_dir, case.loaded.locate).tables
+    tables = reported_by(sc, case.loaded.base_dir, case.loaded.locate, day).tables
     hasten = sc.settings.hasten
     out = []
     for column, camp in enumerate(camps):

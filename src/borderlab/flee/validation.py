@@ -180,6 +180,41 @@ def build_validation(sc: FleeScenario, base_dir: Path | None, locate) -> Validat
     return ValidationData([s.name for s in sc.validation.series], tables, notes)
 
 
+def reported_by(sc: FleeScenario, base_dir: Path | None, locate, day: int) -> ValidationData:
+    """The tables as they stood on day `day`: the rows dated day 0 … `day`, and only the
+    registration corrections dated on or before it.
+
+    What a calibration to day `day` may know. Flee's own tables (`build_validation`) hold
+    the whole period, and two things in them reach back from later reports: a correction
+    dated after `day` rescales every earlier row by the ratio of two later reports, and a
+    day between the last report before `day` and the first after it is interpolated towards
+    the later one. Here a camp's value after its last known report is that report (Flee's
+    rule after a series' last row); a camp with no report by `day` has an empty table.
+    """
+    cut = sc.start_date + dt.timedelta(days=day)
+    corrections = [c for c in sc.validation.registration_corrections if c.date <= cut]
+    known = sc.model_copy(update={"validation": sc.validation.model_copy(update={"registration_corrections": corrections})})
+    full = build_validation(known, base_dir, locate)
+    return ValidationData(full.names, {name: t[t[:, 0] <= day] for name, t in full.tables.items()}, full.notes)
+
+
+def as_run_input(reported: ValidationData) -> ValidationData:
+    """`reported_by` tables a run can start from: a series with no report yet counts 0 from
+    day 0 (nobody placed there on day 0, nothing spawned from it)."""
+    tables = {name: t if len(t) else np.zeros((1, 2)) for name, t in reported.tables.items()}
+    return ValidationData(reported.names, tables, reported.notes)
+
+
+def reported_daily(validation: ValidationData, camps: list[str], n_days: int) -> np.ndarray:
+    """(n_days × camps) daily values of `reported_by` tables; NaN for a camp with no report yet."""
+    out = np.full((n_days, len(camps)), np.nan)
+    for c, name in enumerate(camps):
+        table = validation.tables.get(name)
+        if table is not None and len(table):
+            out[:, c] = validation.daily(name, n_days)
+    return out
+
+
 # -- Flee's error measures ------------------------------------------------------------------
 def relative_errors(sim: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Flee's `rel_error`: |sim/data − 1| rounded to 4 digits; 0 where data < 1e-5."""
@@ -192,8 +227,9 @@ def relative_errors(sim: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 def total_error(sim: np.ndarray, data: np.ndarray, raw_total: np.ndarray) -> np.ndarray:
     """Flee's daily 'Total error': Σ_camps |sim − data| ÷ UNHCR total (0 where it is ≤ 0).
-    `sim`, `data`: (days, camps); `raw_total`: (days,)."""
-    abs_sum = np.round(np.abs(np.asarray(sim, np.float64) - np.asarray(data, np.float64)), 4).sum(axis=1)
+    `sim`, `data`: (days, camps); `raw_total`: (days,). A NaN in `data` (a camp not yet
+    reported, `reported_daily`) adds nothing."""
+    abs_sum = np.nansum(np.round(np.abs(np.asarray(sim, np.float64) - np.asarray(data, np.float64)), 4), axis=1)
     raw = np.asarray(raw_total, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(raw > 0, abs_sum / np.where(raw > 0, raw, 1.0), 0.0)
