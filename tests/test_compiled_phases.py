@@ -373,3 +373,76 @@ def test_packed_results_record_in_one_write():
     res.finalize()
     assert res.series("a", "x").tolist() == [0, 11, 0] and res.series("a", "P").tolist() == [0, 13, 0]
     assert res.series("a", "all").tolist() == [0, 13, 0] and res.series("b").tolist() == [0, 5, 0]
+
+
+# -- round 3: fused exposure and voluntary returns, lists by status, counts of the absorbed ---------
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_voluntary_returns_drawn_in_the_exposure_pass_give_the_separate_run(case):
+    """health.exposure draws who gives up in its own pass (`Health.fused_returns`); with the
+    fusion switched off, returns.voluntary walks everyone live itself — the same run."""
+    compiled = compiled_run(case)
+    assert compiled.results.series("new_voluntary_returns").sum() > 0  # the case exercises returns
+    scenario, overrides = CASES[case]
+    if scenario == BELARUS:
+        need_belarus()
+    separate, _ = build(scenario, overrides, seed=7)
+    separate.module("health")._fused_returns = False
+    separate.run()
+    assert_same_run(compiled, separate)
+
+
+def test_fusion_needs_nothing_but_discharge_between_exposure_and_returns():
+    sim, _ = build(TOY, STOCHASTIC, seed=1)
+    health = sim.module("health")
+    assert health.fused_returns() is sim.module("returns")
+    names = [name for name, _ in sim.loop]
+    k = names.index("returns.voluntary")
+    sim.loop.insert(k, ("orchestrator.withdraw", sim.loop[names.index("orchestrator.withdraw")][1]))
+    health._fused_returns = None
+    assert health.fused_returns() is None  # another phase in between: returns draw their own
+
+
+def test_counts_by_status_and_country_from_the_live_list_and_the_dropped():
+    """`Population.count_status_country` walks only the live list; the absorbed are counted
+    as they leave it. Every day it must equal a count of everyone."""
+    from borderlab.engine import kernels
+
+    sim, _ = build(TOY, STOCHASTIC, seed=3)
+    nd = len(sim.module("stocks").defenders)
+    while sim.day < sim.calendar.n_days:
+        sim.run(until=sim.day + 1)
+        expected = kernels.count_status_country(sim.pop.status, sim.pop.country, N_STATUS, nd)
+        np.testing.assert_array_equal(sim.pop.count_status_country(nd), expected)
+    assert sim.pop.dropped.sum() > 0  # people were absorbed and left the live list
+
+
+def test_expect_makes_room_without_doubling_and_keeps_everyone():
+    from borderlab.engine.population import CORE_COLUMNS, Population
+
+    pop = Population(list(CORE_COLUMNS), 16)
+    pop.add(10, status=int(Status.ZONE), node=np.arange(10))
+    pop.expect(100)
+    assert pop.capacity == 116 and pop.n == 10 and pop._live.shape[0] >= 116
+    assert pop.node.tolist() == list(range(10)) and pop.live.tolist() == list(range(10))
+    pop.add(100, status=int(Status.CAPITAL))
+    assert pop.capacity == 116 and pop.live.size == 110  # no growth needed
+
+
+def test_by_day_tables_hold_each_days_values():
+    """`Border.segments_today` and `Health.outdoors_today` read rows of tables made once;
+    each row must be what the day's columns give (holds at open and closed crossing
+    points; no exposure in an open shelter)."""
+    need_belarus()
+    sim, _ = build(BELARUS, [], seed=1)
+    border, health = sim.module("border"), sim.module("health")
+    assert border.has_cp.any() and len(health.shelters)
+    for day in range(sim.calendar.n_days):
+        detect_mult, sensors, hold = border.segments_today(day)
+        np.testing.assert_array_equal(hold, border.hold_today(day))
+        np.testing.assert_array_equal(detect_mult, border.detect_mult[:, day])
+        np.testing.assert_array_equal(sensors, border.sensors[:, day])
+        exposure, aid = health.outdoors_today(day)
+        expected = health.exposure.copy()
+        expected[health.shelter_node[health.shelter_cap[:, day] > 0]] = 0.0
+        np.testing.assert_array_equal(exposure, expected)
+        np.testing.assert_array_equal(aid, health.aid[:, day])

@@ -146,33 +146,40 @@ def people(status, live):
 
 
 @cached_njit()
-def keep_live(live, n, status, absorbed):
-    """Drop from `live[:n]`, in place, the people now in an absorbing status (`absorbed[s]`);
-    returns how many are left (they keep their order)."""
+def keep_live(live, n, status, absorbed, country, dropped):
+    """Drop from `live[:n]`, in place, the people now in an absorbing status (`absorbed[s]`),
+    counting each in dropped[status, country + 1]; returns how many are left (in order)."""
     k = 0
     for j in range(n):
         i = live[j]
+        s = status[i]
         live[k] = i
-        k += not absorbed[status[i]]
+        if absorbed[s]:
+            dropped[s, country[i] + 1] += 1
+        else:
+            k += 1
     return k
 
 
 @cached_njit()
-def keep_live_and_split(live, n, status, absorbed, which, n_groups):
+def keep_live_and_split(live, n, status, absorbed, country, dropped, which, n_groups):
     """`keep_live` and `split_live` in one pass: returns (how many are left, start, uids)."""
-    out = np.empty((n_groups, n), dtype=np.int64)
+    group = np.empty(n, dtype=np.int8)  # each kept person's group (−1: none)
     count = np.zeros(n_groups, dtype=np.int64)
     k = 0
     for j in range(n):
         i = live[j]
         s = status[i]
         live[k] = i
-        k += not absorbed[s]
-        g = which[s]
-        if g >= 0 and not absorbed[s]:
-            out[g, count[g]] = i
-            count[g] += 1
-    start, uids = _join_rows(out, count)
+        if absorbed[s]:
+            dropped[s, country[i] + 1] += 1
+        else:
+            g = which[s]
+            group[k] = g
+            if g >= 0:
+                count[g] += 1
+            k += 1
+    start, uids = _gather_groups(live, group, k, count)
     return k, start, uids
 
 
@@ -180,26 +187,33 @@ def keep_live_and_split(live, n, status, absorbed, which, n_groups):
 def split_live(live, status, which, n_groups):
     """One pass over `live`: the uids of each group g (ascending), where a person's group is
     which[status] (−1: none). Returns (start, uids): group g is uids[start[g]:start[g + 1]]."""
-    out = np.empty((n_groups, live.shape[0]), dtype=np.int64)  # only the rows' used parts are touched
+    n = live.shape[0]
+    group = np.empty(n, dtype=np.int8)
     count = np.zeros(n_groups, dtype=np.int64)
-    for i in live:
-        g = which[status[i]]
+    for j in range(n):
+        g = which[status[live[j]]]
+        group[j] = g
         if g >= 0:
-            out[g, count[g]] = i
             count[g] += 1
-    return _join_rows(out, count)
+    return _gather_groups(live, group, n, count)
 
 
 @cached_njit()
-def _join_rows(out, count):
-    """The first count[g] items of each row g of `out`, one row after the other: (start, items)."""
+def _gather_groups(live, group, n, count):
+    """The uids live[j] (j < n) of each group, group after group, each in order: (start,
+    uids); group[j] is live[j]'s group (−1: none), count[g] its size. A byte per person
+    between the two passes, not a buffer of everyone per group (memory per person)."""
     n_groups = count.shape[0]
     start = np.zeros(n_groups + 1, dtype=np.int64)
     for g in range(n_groups):
         start[g + 1] = start[g] + count[g]
     items = np.empty(start[n_groups], dtype=np.int64)
-    for g in range(n_groups):
-        items[start[g]:start[g + 1]] = out[g, :count[g]]
+    fill = start[:-1].copy()
+    for j in range(n):
+        g = group[j]
+        if g >= 0:
+            items[fill[g]] = live[j]
+            fill[g] += 1
     return start, items
 
 
@@ -267,6 +281,23 @@ def count_status_country(status, country, n_status, n_country):
 
 
 @cached_njit()
+def count_live_status_country(status, country, live, dropped, n_status, n_country):
+    """`count_status_country` of everyone, from one pass over `live` and the people dropped
+    from it (`dropped`, counted by `keep_live`: nobody leaves an absorbing status or changes
+    country there, so their counts stand)."""
+    width = n_country + 1
+    tally = np.zeros((4, n_status * width), dtype=np.int64)
+    for j in range(live.shape[0]):
+        i = live[j]
+        tally[j & 3, status[i] * width + country[i] + 1] += 1
+    table = tally.sum(axis=0).reshape(n_status, width)
+    for s in range(n_status):
+        for c in range(width):
+            table[s, c] += dropped[s, c]
+    return table
+
+
+@cached_njit()
 def conservation_gaps(before, created, flows, after, absorbed):
     """The day's bookkeeping in one pass: (people who left an absorbing status, None or
     per status after − (before + created + inflows − outflows))."""
@@ -304,13 +335,30 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
     and in the capital's hotels, access is 1: people recover at the full aid rate. Returns the dead, those in need of care
     with their aid access, person-days below 0 °C per scope, and zone health sums/counts.
     """
+    dead, need, need_access, cold_days, zone_sum, zone_cnt, _ = expose_and_give_up(
+        status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure, loss_today,
+        hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, zone_code, interior_code,
+        staging_code, n_scopes, freezing, capital_code, live, False, np.zeros(0, dtype=np.int32), 0,
+        np.uint64(0), 0.0, 0.0, 0.0, 0.0)
+    return dead, need, need_access, cold_days, zone_sum, zone_cnt
+
+
+@cached_njit()
+def expose_and_give_up(status, node, country, health, vulnerable, frailty, days_in_zone, node_exposure,
+                       loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore,
+                       threshold, zone_code, interior_code, staging_code, n_scopes, freezing, capital_code, live,
+                       returns_on, ti_created, day, key_return, base, per_day, max_rate, zone_factor):
+    """`expose_and_triage`, and — when `returns_on` — `voluntary_returns` for the living in
+    the same pass (one walk over everyone a day instead of two: `Health.expose`). Returns
+    `expose_and_triage`'s results and the uids who give up today (some may be hospitalised
+    by the caller afterwards: they do not go)."""
     ids = people(status, live)
     n = ids.shape[0]
     dead = np.empty(n, dtype=np.int64)
     need = np.empty(n, dtype=np.int64)
     need_access = np.empty(n, dtype=np.float64)
-    n_dead = 0
-    n_need = 0
+    giving_up = np.empty(n if returns_on else 0, dtype=np.int64)
+    n_dead = n_need = n_giving_up = 0
     cold_days = np.zeros(n_scopes, dtype=np.int64)
     zone_sum = np.zeros(n_scopes, dtype=np.float64)
     zone_cnt = np.zeros(n_scopes, dtype=np.int64)
@@ -320,41 +368,45 @@ def expose_and_triage(status, node, country, health, vulnerable, frailty, days_i
             if health[i] < 1.0:
                 h = health[i] + aid_restore
                 health[i] = h if h < 1.0 else 1.0
-            continue
-        if st != zone_code and st != interior_code and st != staging_code:
-            continue
-        c = country[i]
-        scope = c if c >= 0 else n_scopes - 1
-        access = 0.0
-        if st == zone_code:
-            days_in_zone[i] += 1
-            access = zone_aid
-        elif st == interior_code and c >= 0:
-            access = aid_interior[c]
-        e = node_exposure[node[i]]
-        if e <= 0.0:
-            access = 1.0  # indoors (a shelter, a building): full recovery rate
-        loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
-        if vulnerable[i]:
-            loss *= vulnerable_mult
-        loss *= frailty[i]
-        h = health[i] - loss + aid_restore * access
-        if h > 1.0:
-            h = 1.0
-        health[i] = h
-        if freezing and e > 0.0:
-            cold_days[scope] += 1
-        if h <= 0.0:
-            dead[n_dead] = i
-            n_dead += 1
-        elif h < threshold:
-            need[n_need] = i
-            need_access[n_need] = access
-            n_need += 1
-        if st == zone_code and h > 0.0:  # the dead are not in the zone any more
-            zone_sum[scope] += h
-            zone_cnt[scope] += 1
-    return dead[:n_dead], need[:n_need], need_access[:n_need], cold_days, zone_sum, zone_cnt
+        elif st == zone_code or st == interior_code or st == staging_code:
+            c = country[i]
+            scope = c if c >= 0 else n_scopes - 1
+            access = 0.0
+            if st == zone_code:
+                days_in_zone[i] += 1
+                access = zone_aid
+            elif st == interior_code and c >= 0:
+                access = aid_interior[c]
+            e = node_exposure[node[i]]
+            if e <= 0.0:
+                access = 1.0  # indoors (a shelter, a building): full recovery rate
+            loss = e * loss_today * (1.0 + hunger_per_day * days_in_zone[i])
+            if vulnerable[i]:
+                loss *= vulnerable_mult
+            loss *= frailty[i]
+            h = health[i] - loss + aid_restore * access
+            if h > 1.0:
+                h = 1.0
+            health[i] = h
+            if freezing and e > 0.0:
+                cold_days[scope] += 1
+            if h <= 0.0:
+                dead[n_dead] = i
+                n_dead += 1
+                continue  # the dead neither count in the zone nor go home
+            if h < threshold:
+                need[n_need] = i
+                need_access[n_need] = access
+                n_need += 1
+            if st == zone_code:
+                zone_sum[scope] += h
+                zone_cnt[scope] += 1
+        if returns_on and gives_up(i, st, day - ti_created[i], key_return, base, per_day, max_rate, zone_factor,
+                                   capital_code, staging_code, zone_code):
+            giving_up[n_giving_up] = i
+            n_giving_up += 1
+    return (dead[:n_dead], need[:n_need], need_access[:n_need], cold_days, zone_sum, zone_cnt,
+            giving_up[:n_giving_up])
 
 
 @cached_njit()
@@ -365,18 +417,26 @@ def voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zon
     out = np.empty(ids.shape[0], dtype=np.int64)
     k = 0
     for i in ids:
-        st = status[i]
-        if st != capital_code and st != staging_code and st != zone_code:
-            continue
-        rate = base + per_day * (day - ti_created[i])
-        if rate > max_rate:
-            rate = max_rate
-        if st == zone_code:
-            rate *= zone_factor
-        if rate > 0.0 and hashed_uniform_one(key, i) < rate:
+        if gives_up(i, status[i], day - ti_created[i], key, base, per_day, max_rate, zone_factor, capital_code,
+                    staging_code, zone_code):
             out[k] = i
             k += 1
     return _trimmed(out, k)
+
+
+@cached_njit(inline="always")
+def gives_up(i, st, days_stranded, key, base, per_day, max_rate, zone_factor, capital_code, staging_code,
+             zone_code):
+    """Whether person `i` (status `st`, arrived `days_stranded` days ago) gives up today:
+    u < min(max, base + per_day·days)·(zone factor) in the capital, at staging or in the zone."""
+    if st != capital_code and st != staging_code and st != zone_code:
+        return False
+    rate = base + per_day * days_stranded
+    if rate > max_rate:
+        rate = max_rate
+    if st == zone_code:
+        rate *= zone_factor
+    return rate > 0.0 and hashed_uniform_one(key, i) < rate
 
 
 @cached_njit()

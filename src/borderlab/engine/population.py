@@ -63,6 +63,9 @@ class Population:
         self._live = np.empty(self.capacity, dtype=np.int64)
         self.n_live = 0
         self.live = self._live[:0]
+        # the people dropped from `live`, by status and country + 1 (−1 … 127): absorbed,
+        # so these counts stand for the rest of the run (`count_status_country`)
+        self.dropped = np.zeros((N_STATUS, 129), dtype=np.int64)
         self._groups: dict = {}  # live_groups of the day: key → (which, lists)
         self._day_start_groups = None  # (key, groups) made while `start_day` compacts `live`
         self._which: dict = {}  # key → the group of each status (groups are fixed per key)
@@ -92,11 +95,24 @@ class Population:
         return sum(a.itemsize for a in self._data.values())
 
     # -- growth --------------------------------------------------------------------
-    def reserve(self, capacity: int) -> None:
-        """Grow every column to at least `capacity` slots (amortised doubling)."""
+    def expect(self, more: int) -> None:
+        """Make room now for `more` people beyond the current capacity (no doubling): a
+        module that knows roughly how many people it will create during the run sizes the
+        arrays while the sim is built, instead of doubling them — copying everyone — mid-run."""
+        if more > 0:
+            self.reserve(self.capacity + int(more), exact=True)
+            if self._live.shape[0] < self.capacity:
+                grown = np.empty(self.capacity, dtype=np.int64)
+                grown[: self.n_live] = self._live[: self.n_live]
+                self._live = grown
+                self.live = self._live[: self.n_live]
+
+    def reserve(self, capacity: int, exact: bool = False) -> None:
+        """Grow every column to at least `capacity` slots (amortised doubling; `exact`:
+        to `capacity` itself)."""
         if capacity <= self.capacity:
             return
-        new_cap = max(capacity, 2 * self.capacity)
+        new_cap = capacity if exact else max(capacity, 2 * self.capacity)
         for name in list(self._data):
             arr = self._data[name]
             self.__dict__.pop(name, None)  # drop the view so the old array is freed column by column
@@ -130,15 +146,22 @@ class Population:
         self._live[self.n_live: self.n_live + count] = uids
         self.n_live += count
         self.live = self._live[: self.n_live]
-        if self._groups:  # newcomers join today's lists of their status
+        one = values.get("status", self.columns["status"].default)
+        if np.ndim(one) == 0:  # all in one status (the day's boarders): no per-person look-up
+            one = int(one)
+            for which, lists in self._groups.values():  # newcomers join today's lists of their status
+                g = which[one]
+                if g >= 0:
+                    lists[g] = np.concatenate((lists[g], uids))
+            self.created_today[one] += count
+        else:
             status = self._data["status"][start:stop]
             for which, lists in self._groups.values():
                 group = which[status]
                 for g in range(len(lists)):
                     if (group == g).any():
                         lists[g] = np.concatenate((lists[g], uids[group == g]))
-        status = self._data["status"][start:stop]
-        self.created_today += np.bincount(status, minlength=N_STATUS)
+            self.created_today += np.bincount(status, minlength=N_STATUS)
         if self.traced:
             self._trace(uids, "created as " + ", ".join(sorted(values)))
         return uids
@@ -163,12 +186,13 @@ class Population:
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
         self._groups = {}
         if self._day_start_groups is None:
-            self.n_live = kernels.keep_live(self._live, self.n_live, self.status, IS_ABSORBED)
+            self.n_live = kernels.keep_live(self._live, self.n_live, self.status, IS_ABSORBED, self.country,
+                                            self.dropped)
         else:
             key, groups = self._day_start_groups
             which = self._which[key]
             self.n_live, start, uids = kernels.keep_live_and_split(self._live, self.n_live, self.status, IS_ABSORBED,
-                                                                   which, len(groups))
+                                                                   self.country, self.dropped, which, len(groups))
             self._groups[key] = (which, [uids[start[g]:start[g + 1]] for g in range(len(groups))])
         self.live = self._live[: self.n_live]
 
@@ -214,6 +238,12 @@ class Population:
         if IS_ABSORBED[codes].any():
             return kernels.find_statuses(self.status, codes)
         return kernels.find_statuses(self.status, codes, self.live)
+
+    def count_status_country(self, n_country: int) -> np.ndarray:
+        """table[s, c + 1]: people with status s facing or held by country c (column 0: none),
+        countries 0 … n_country − 1; from one pass over `live` only (`dropped` counts the rest)."""
+        return kernels.count_live_status_country(self.status, self.country, self.live, self.dropped, N_STATUS,
+                                                 n_country)
 
     def counts(self) -> np.ndarray:
         """Number of people in each status now."""

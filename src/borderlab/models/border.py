@@ -21,6 +21,7 @@ from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
 from ..engine.streams import stable_id
+from .day_lists import IN_ZONE, morning_people
 from .reception import detain_one
 
 SEGMENT_FLOWS = {
@@ -85,6 +86,7 @@ class Border(Module):
         # today's SEGMENT_FLOWS in one write; the day keys of `resolve_crossings`' streams
         self.flow_data, self.flow_rows = sim.results.pack(SEGMENT_FLOWS)
         self.resolve_keys = sim.streams.day_keys(RESOLVE_STREAMS, nt)
+        self._by_day = None  # segments_today's tables
 
     def phases(self):
         return [("border.checkpoint", self.checkpoint), ("border.resolve", self.resolve)]
@@ -123,6 +125,22 @@ class Border(Module):
         h[closed] = np.maximum(h[closed], self.closed_hold[closed])
         return h
 
+    def segments_today(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(detection multiplier, sensors, hold) per segment today, as contiguous rows of
+        by-day tables made at the first crossing (after the events, which set them)."""
+        if self._by_day is None:
+            ns, nt = self.hold.shape
+            hold = self.hold.copy()
+            is_open = self.crossing_open > 0.5
+            gap = self.has_cp[:, None] & is_open
+            hold[gap] *= np.broadcast_to((1.0 - self.gap)[:, None], (ns, nt))[gap]
+            closed = self.has_cp[:, None] & ~is_open
+            hold[closed] = np.maximum(hold[closed], np.broadcast_to(self.closed_hold[:, None], (ns, nt))[closed])
+            self._by_day = (np.ascontiguousarray(self.detect_mult.T), np.ascontiguousarray(self.sensors.T),
+                            np.ascontiguousarray(hold.T))
+        detect_mult, sensors, hold = self._by_day
+        return detect_mult[day], sensors[day], hold[day]
+
     # -- asylum at open crossing points ---------------------------------------------------
     def checkpoint(self, day: int) -> None:
         """At each open crossing point with an intake, up to `intake_per_day` people due in
@@ -135,7 +153,7 @@ class Border(Module):
         if active.size:
             taken = admit_at_checkpoints(active, self.zone, self.intake, self.seg_country, self.interior,
                                          pop.status, pop.node, pop.ti_next, pop.country, pop.flows, day, counts,
-                                         _ZONE, _RECEPTION, pop.live)
+                                         _ZONE, _RECEPTION, morning_people(pop, IN_ZONE))
             pop.traced_changes((taken, "reception (asylum at a crossing point)"))
         sim.results.rec("new_asylum_at_checkpoint", day, counts)
 
@@ -158,7 +176,7 @@ class Border(Module):
             att.uids, att.group_of, att.group_seg, att.group_size, att.lead, att.detect_mult,
             float(att.assistance), float(att.violence), day, self.resolve_keys[day], self.seg_keys,
             self.seg_country, self.length, self.visibility, self.passability, self.interior,
-            self.detect_mult[:, day].copy(), self.sensors[:, day].copy(), self.hold_today(day),
+            *self.segments_today(day),
             dfd.k_det, dfd.seg_guards, dfd.size_exp, dfd.sensor_hazard, dfd.seg_capacity, dfd.stop_per_guard,
             dfd.pushback[:, day].copy(), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
             reception.free_places(day), reception.n_detained, reception.detention_days, onward.interior_days,

@@ -14,6 +14,9 @@ created (`Population.add`):
 - transit.dispatch takes those due in the capital or at staging. People reach the capital
   or staging only by movement.advance, and transit.arrivals then sets their next move a
   dwell of at least a day ahead: not due today.
+- border.checkpoint and orchestrator.launch take those due in the zone. People reach the
+  zone only by movement.advance, and transit.arrivals makes them ready tomorrow (the
+  phases before launch only take people out of the zone: shelters, crossing points).
 
 Evening, made at onward.inland:
 - onward.inland walks the people inland: interior → detained (a stay of at least a day)
@@ -31,8 +34,8 @@ import numpy as np
 
 from ..engine.status import Status
 
-MORNING = ((Status.TRANSIT,), (Status.CAPITAL, Status.STAGING))
-TRAVELLING, WAITING = range(2)
+MORNING = ((Status.TRANSIT,), (Status.CAPITAL, Status.STAGING), (Status.ZONE,))
+TRAVELLING, WAITING, IN_ZONE = range(3)
 EVENING = ((Status.INTERIOR,), (Status.DETAINED,), (Status.HOSPITAL,))
 INLAND, DETAINED, IN_HOSPITAL = range(3)
 

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ..engine.graph import TYPE_CODE
-from ..engine.kernels import depart_people, expose_and_triage, geometric_wait, hashed_uniform_one
+from ..engine.kernels import depart_people, expose_and_give_up, geometric_wait, hashed_uniform_one
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
@@ -33,6 +33,7 @@ from .temperature import daily_temperature
 _STAGING, _ZONE, _TRANSIT, _INTERIOR, _CAPITAL, _DEAD, _HOSPITAL, _DETAINED = (np.int8(s) for s in (
     Status.STAGING, Status.ZONE, Status.TRANSIT, Status.INTERIOR, Status.CAPITAL, Status.DEAD, Status.HOSPITAL,
     Status.DETAINED))
+NO_RETURNS = (np.uint64(0), 0.0, 0.0, 0.0, 0.0)  # expose_day's voluntary-return rule when not fused
 # what `Health.expose` records each day, in this order (one write: Results.pack)
 EXPOSE_SERIES = ("temperature_c", "person_days_below_0c", "mean_health_zone", "new_deaths", "new_hospitalised")
 
@@ -95,6 +96,9 @@ class Health(Module):
         self.keys = sim.streams.day_keys(("health.found", "health.hospital_days", "reception.detention",
                                           "onward.interior_days"), cal.n_days)
         self.nd = nd
+        self._fused_returns = None  # decided at the first exposure (the loop is made after init)
+        self._shelter_days = None  # made at the first shelter phase
+        self._by_day = None  # outdoors_today's tables
 
     def on_create(self, uids, day):
         if self.frailty_sd > 0:
@@ -115,6 +119,12 @@ class Health(Module):
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         if not len(self.shelters):
             return
+        if self._shelter_days is None:  # a shelter open today or yesterday, by day (after the events)
+            open_ = (self.shelter_cap > 0).any(axis=0)
+            self._shelter_days = open_ | np.concatenate(([False], open_[:-1]))
+        if not self._shelter_days[day]:
+            sim.results.rec("n_sheltered", day, 0.0)  # all closed yesterday and today: nobody inside
+            return
         bad, sheltered, sent_out, taken = shelter_people(
             pop.status, pop.node, pop.country, pop.health, pop.dest, pop.ti_next, pop.flows, g.next_hop,
             g.travel_days, day, self.shelter_node, self.shelter_draws, self.shelter_cap, self.capital,
@@ -127,23 +137,55 @@ class Health(Module):
     # -- exposure, hospital, death --------------------------------------------------------------
     def expose(self, day: int) -> None:
         """One day outdoors (`kernels.expose_and_triage`), then the dead and those found in
-        need of care (chance find_prob × aid access) — one compiled call (`expose_day`)."""
+        need of care (chance find_prob × aid access) — one compiled call (`expose_day`).
+        The same pass finds who gives up today (`Returns.voluntary`'s rule, `kernels.gives_up`)
+        for returns.voluntary to send home, where nothing between the two phases can move
+        anyone into or out of the capital, staging or the zone (`fused_returns`)."""
         sim, pop = self.sim, self.sim.pop
-        exposure = self.exposure
-        if len(self.shelters):
-            exposure = exposure.copy()
-            exposure[self.shelter_node[self.shelter_cap[:, day] > 0]] = 0.0
+        exposure, aid = self.outdoors_today(day)
         k_found, k_stay = self.keys[day, :2]
-        dead, hospitalised, cold, mean_zone, deaths, found = expose_day(
+        returns = self.fused_returns()
+        if returns is None:
+            rule = NO_RETURNS
+        else:
+            rule = returns.rule(day)
+        dead, hospitalised, cold, mean_zone, deaths, found, giving_up = expose_day(
             pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, pop.ti_next,
-            pop.flows, exposure, self.loss[day], self.hunger, self.vuln_mult, self.aid[:, day].copy(),
+            pop.flows, exposure, self.loss[day], self.hunger, self.vuln_mult, aid,
             self.zone_aid[day], self.aid_restore, self.threshold, self.nd, self.temperature[day] < 0, day,
             self.find_prob, self.hospital_days, k_found, k_stay,
-            _ZONE, _INTERIOR, _STAGING, _CAPITAL, _DEAD, _HOSPITAL, pop.live)
+            _ZONE, _INTERIOR, _STAGING, _CAPITAL, _DEAD, _HOSPITAL, pop.live, returns is not None, pop.ti_created,
+            *rule)
+        if returns is not None:
+            sim.today["giving_up"] = giving_up
         self.expose_data[self.expose_rows, day] = np.concatenate(
             ((self.temperature[day],), cold, mean_zone, deaths, found))
         pop.traced_changes((dead, "dead (died of exposure)"),
                             (hospitalised, "hospital (found and hospitalised)"))
+
+    def outdoors_today(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(exposure per node — 0 in an open shelter —, aid access per country) today: rows
+        of by-day tables made at the first exposure (after the events, which set them)."""
+        if self._by_day is None:
+            exposure = np.tile(self.exposure, (self.sim.calendar.n_days, 1))
+            for k, node in enumerate(self.shelter_node):
+                exposure[self.shelter_cap[k] > 0, node] = 0.0
+            self._by_day = (exposure, np.ascontiguousarray(self.aid.T))
+        exposure, aid = self._by_day
+        return exposure[day], aid[day]
+
+    def fused_returns(self):
+        """The returns module when its voluntary returns can be drawn in the exposure pass:
+        only health.discharge (hospital → travelling, detained or inland) runs between the
+        two phases, so the stranded after exposure are the stranded returns.voluntary sees."""
+        if self._fused_returns is None:
+            names = [name for name, _ in self.sim.loop]
+            fuse = "health.exposure" in names and "returns.voluntary" in names
+            if fuse:
+                between = names[names.index("health.exposure") + 1:names.index("returns.voluntary")]
+                fuse = set(between) <= {"health.discharge"}
+            self._fused_returns = self.sim.module("returns") if fuse else False
+        return self._fused_returns or None
 
     def discharge(self, day: int) -> None:
         """After hospital: people found after crossing enter detention in that country (if
@@ -256,15 +298,18 @@ def smallest_first(values, k):
 def expose_day(status, node, country, health, vulnerable, frailty, days_in_zone, ti_next, flows, exposure,
                loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, nd,
                freezing, day, find_prob, hospital_days, key_found, key_stay, zone_code, interior_code, staging_code,
-               capital_code, dead_code, hospital_code, live):
+               capital_code, dead_code, hospital_code, live, returns_on, ti_created, key_return, base, per_day,
+               max_rate, zone_factor):
     """`Health.expose`: returns (the dead, the hospitalised, person-days below 0 °C per
-    scope, mean reserve in the zone per country, deaths and hospitalisations per scope);
+    scope, mean reserve in the zone per country, deaths and hospitalisations per scope,
+    and — when `returns_on` — the stranded who give up today, for `Returns.voluntary`);
     scope = the defending country, or the orchestrator's (last)."""
     ns = nd + 1
-    dead, need, access, cold, zsum, zcnt = expose_and_triage(
+    dead, need, access, cold, zsum, zcnt, giving_up = expose_and_give_up(
         status, node, country, health, vulnerable, frailty, days_in_zone, exposure, loss_today, hunger_per_day,
         vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, zone_code, interior_code, staging_code,
-        ns, freezing, capital_code, live)
+        ns, freezing, capital_code, live, returns_on, ti_created, day, key_return, base, per_day, max_rate,
+        zone_factor)
     mean_zone = np.zeros(nd, dtype=np.float64)
     for c in range(nd):
         if zcnt[c] > 0:
@@ -286,7 +331,12 @@ def expose_day(status, node, country, health, vulnerable, frailty, days_in_zone,
             found[country[i] if country[i] >= 0 else nd] += 1
             hospitalised[m] = i
             m += 1
-    return dead, hospitalised[:m], cold, mean_zone, deaths, found
+    k = 0  # those taken to hospital do not go home today
+    for i in giving_up:
+        if status[i] != hospital_code:
+            giving_up[k] = i
+            k += 1
+    return dead, hospitalised[:m], cold, mean_zone, deaths, found, giving_up[:k]
 
 
 @cached_njit()

@@ -18,6 +18,7 @@ from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
+from .day_lists import IN_ZONE, morning_people
 
 TACTICS = ("siege", "mass", "adaptive")
 _ZONE, _TRANSIT = np.int8(Status.ZONE), np.int8(Status.TRANSIT)
@@ -181,7 +182,7 @@ class Orchestrator(Module):
             int(ph.group_size.min), int(ph.group_size.max), k_launch, k_shuffle, k_size, k_segment,
             self.zone_n_segments, self.zone_seg_start, self.seg_zone, self.seg_by_zone, w,
             pop.group, pop.segment, pop.n_attempts, pop.trained, np.int64(self.next_group), self.trained_on,
-            pop.live)
+            morning_people(pop, IN_ZONE))
         if uids.size == 0:
             return
         self.next_group += group_size.size

@@ -76,14 +76,24 @@ class Returns(Module):
         self.repatriated[day] = n
         self.sim.today["repatriated"] = n
 
+    def rule(self, day: int) -> tuple:
+        """Today's voluntary-return rule for `kernels.gives_up`: (day key, base, per_day,
+        max_rate, zone_factor) — for the exposure pass that draws the returns (`Health.expose`)."""
+        return self.keys[day], self.base, self.per_day, self.max_rate, self.zone_factor
+
     def voluntary(self, day: int) -> None:
         """Stranded people who give up today go home (`kernels.voluntary_returns`), in one
-        compiled call (`return_voluntarily`)."""
+        compiled call (`return_voluntarily`) — or, where health.exposure already drew them in
+        its pass over everyone (`Health.fused_returns`), just sent home (`send_home`)."""
         pop = self.sim.pop
-        gone = return_voluntarily(
-            pop.status, pop.ti_created, pop.node, pop.dest, pop.flows, day,
-            self.keys[day], self.base, self.per_day, self.max_rate,
-            self.zone_factor, self.home, _CAPITAL, _STAGING, _ZONE, _RETURNED, pop.live)
+        gone = self.sim.today.get("giving_up")
+        if gone is None:
+            gone = return_voluntarily(
+                pop.status, pop.ti_created, pop.node, pop.dest, pop.flows, day,
+                self.keys[day], self.base, self.per_day, self.max_rate,
+                self.zone_factor, self.home, _CAPITAL, _STAGING, _ZONE, _RETURNED, pop.live)
+        else:
+            send_home(gone, pop.status, pop.node, pop.dest, pop.flows, self.home, _RETURNED)
         pop.traced_changes((gone, "returned (gave up and went home)"))
         self.voluntary_data[self.voluntary_rows, day] = (gone.size, gone.size + self.sim.today.get("repatriated", 0))
 
@@ -94,9 +104,15 @@ def return_voluntarily(status, ti_created, node, dest, flows, day, key, base, pe
     """`Returns.voluntary`: the uids who went home today."""
     gone = kernels.voluntary_returns(status, ti_created, day, key, base, per_day, max_rate, zone_factor,
                                      capital_code, staging_code, zone_code, live)
+    send_home(gone, status, node, dest, flows, home, returned_code)
+    return gone
+
+
+@cached_njit()
+def send_home(gone, status, node, dest, flows, home, returned_code):
+    """The people in `gone` return home (status, place, the flow counted)."""
     for i in gone:
         flows[status[i], returned_code] += 1
         status[i] = returned_code
         node[i] = home
         dest[i] = home
-    return gone

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import kernels
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import N_STATUS, Status
@@ -45,19 +44,20 @@ class Stocks(Module):
         return [("stocks.record", self.record)]
 
     def record(self, day: int) -> None:
-        """Today's stocks in one scan of everyone (`stock_values`) and one write. The
+        """Today's stocks from one scan of everyone live (`Population.count_status_country`;
+        the absorbed are counted as they leave the live list) and one write. The
         people per status go to `sim.today["end_counts"]`: the last phase's count is the
         day's end count the sim checks conservation with (no second scan)."""
         pop = self.sim.pop
-        values, total = stock_values(pop.status, pop.country, len(self.defenders))
+        values, total = stock_values(pop.count_status_country(len(self.defenders)), pop.n, len(self.defenders))
         self.data[self.rows, day] = values
         self.sim.today["end_counts"] = total
 
 
 @cached_njit()
-def stock_values(status, country, nd):
-    """(STOCK_SERIES' values for today, in order; people per status). `Stocks.record`."""
-    table = kernels.count_status_country(status, country, N_STATUS, nd)
+def stock_values(table, n_people, nd):
+    """(STOCK_SERIES' values for today, in order; people per status) from the people per
+    status and country (`kernels.count_status_country`'s table). `Stocks.record`."""
     total = table.sum(axis=1)
     out = np.empty(9 + 5 * nd, dtype=np.float64)
     out[0] = total[_CAPITAL]
@@ -77,5 +77,5 @@ def stock_values(status, country, nd):
     out[k + 2] = total[_ONWARD]
     out[k + 3] = total[_RETURNED]
     out[k + 4] = total[_DEAD]
-    out[k + 5] = status.shape[0]
+    out[k + 5] = n_people
     return out, total

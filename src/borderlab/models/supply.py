@@ -59,6 +59,12 @@ class Supply(Module):
         self.boarded = sim.results.metrics["new_boarded"].data[: len(self.routes)]
         self.keys = sim.streams.day_keys(("supply.arrivals", "supply.nationality"), cal.n_days)
         self.route_of = np.arange(len(self.routes))
+        # room for the boarders expected over the run (and some), made now rather than by
+        # doubling every column mid-run (`Population.expect`); at most the capacity again
+        # or a million, in case the run is cut short
+        expected = float((self.seats / 7.0 * self.share[:, None] * self.visa[None, :]).sum())
+        if np.isfinite(expected):
+            sim.pop.expect(min(int(expected * 1.05) + 256, max(sim.pop.capacity, 1 << 20)))
 
     def phases(self):
         return [("supply.arrive", self.arrive)]
