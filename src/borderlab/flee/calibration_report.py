@@ -21,8 +21,9 @@ def report_markdown(r: dict) -> str:
         "",
         f"Source `{r['source']}` (case sha256 {r['case_sha256'][:16]}…), {r['days']} days "
         f"{r['period'][0]} → {r['period'][1]}.",
-        f"Fitted on the UNHCR camp series of days 0 … {r['until_day']} ({r['until_date']}, {r['training_days']} days) only; "
-        f"the {r['forecast_days']} days after are a forecast, scored against the folder's series below.",
+        f"Fitted on the UNHCR camp series of days 0 … {r['until_day']} ({r['until_date']}, {r['training_days']} days) only, "
+        "as reported by then (reports and registration corrections dated after it left out); "
+        f"the {r['forecast_days']} days after are a forecast, scored against the folder's final series.",
         "",
         *_fit_lines(r),
         "",
@@ -32,7 +33,7 @@ def report_markdown(r: dict) -> str:
         f"{r['forecast']['seeds'][-1]}, not the training seeds; calibrated: the {r['forecast']['settings_sets']} "
         f"{'posterior draws' if r.get('method') == 'abc' else 'best distinct settings'} × {r['forecast']['seeds_per_set']} seeds).",
         "",
-        "| settings | training window (days 0 … DAY) | after DAY (forecast) |",
+        "| settings | training window (days 0 … DAY, against the series as reported by DAY) | after DAY (forecast) |",
         "|---|---|---|",
         f"| shipped (simsetting.yml of the folder) | {_ms(ship['training'])} | {_ms(ship['after'])} |",
         f"| calibrated | {_ms(cal['training'])} | {_ms(cal['after'])} |",
