@@ -30,8 +30,7 @@ def report_markdown(r: dict) -> str:
         "## Flee's ARD, shipped vs calibrated settings",
         "",
         f"Mean ± sd over {r['forecast']['runs_per_arm']} runs each (seeds {r['forecast']['seeds'][0]}–"
-        f"{r['forecast']['seeds'][-1]}, not the training seeds; calibrated: the {r['forecast']['settings_sets']} "
-        f"{'posterior draws' if r.get('method') == 'abc' else 'best distinct settings'} × {r['forecast']['seeds_per_set']} seeds).",
+        f"{r['forecast']['seeds'][-1]}, not the training seeds; calibrated: {_sets(r)} × {r['forecast']['seeds_per_set']} seeds).",
         "",
         "| settings | training window (days 0 … DAY, against the series as reported by DAY) | after DAY (forecast) |",
         "|---|---|---|",
@@ -91,3 +90,10 @@ def _selection_lines(r: dict) -> list[str]:
 def write_fit_report(out: Path, report: dict) -> None:
     write_text_atomic(Path(out) / "fit_report.json", json.dumps(report, indent=2, default=float) + "\n")
     write_text_atomic(Path(out) / "fit_report.md", report_markdown(report))
+
+
+def _sets(r: dict) -> str:
+    n = r["forecast"]["settings_sets"]
+    if r.get("method") == "abc":
+        return f"the {n} posterior draws"
+    return "the chosen settings" if n == 1 else f"the {n} best distinct settings"
