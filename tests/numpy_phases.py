@@ -634,3 +634,23 @@ def record(self, day: int) -> None:
     res.rec("n_returned", day, total[Status.RETURNED])
     res.rec("n_dead", day, total[Status.DEAD])
     res.rec("n_people", day, pop.n)
+
+
+# -- the starting draws (on_create), now filled ahead by uid (Module.drawn_at_creation) -----------------
+def supply_on_create(self, uids, day):
+    u = self.sim.streams["supply.vulnerable"].uniform(0, uids)
+    self.sim.pop.vulnerable[uids] = u < self.vulnerable_share
+
+
+def health_on_create(self, uids, day):
+    from scipy.special import ndtri
+
+    if self.frailty_sd > 0:
+        z = ndtri(self.sim.streams["health.frailty"].uniform(0, uids))
+        self.sim.pop.frailty[uids] = np.exp(self.frailty_sd * z - 0.5 * self.frailty_sd ** 2)
+
+
+def orchestrator_on_create(self, uids, day):
+    if self.trained_on:
+        u = self.sim.streams["orchestrator.trained"].uniform(0, uids)
+        self.sim.pop.trained[uids] = u < self.trained_share

@@ -446,3 +446,63 @@ def test_by_day_tables_hold_each_days_values():
         expected[health.shelter_node[health.shelter_cap[:, day] > 0]] = 0.0
         np.testing.assert_array_equal(exposure, expected)
         np.testing.assert_array_equal(aid, health.aid[:, day])
+
+
+# -- round 4: the starting draws filled ahead by uid ---------------------------------------------------
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_starting_draws_filled_ahead_give_the_per_creation_run(case, monkeypatch):
+    """vulnerable, frailty and trained are draws by uid (`Module.drawn_at_creation`), filled
+    ahead in chunks; drawing them for each day's newcomers (the former `on_create`) must give
+    the same run. The belarus case has frailty and the trained groups switched on."""
+    from borderlab.models.health import Health
+    from borderlab.models.orchestrator import Orchestrator
+    from borderlab.models.supply import Supply
+
+    compiled = compiled_run(case)
+    assert compiled.pop.vulnerable.any()
+    if case == "belarus":
+        assert compiled.pop.trained.any() and np.unique(compiled.pop.frailty).size > 1000
+    scenario, overrides = CASES[case]
+    if scenario == BELARUS:
+        need_belarus()
+    for cls, on_create in ((Supply, numpy_phases.supply_on_create), (Health, numpy_phases.health_on_create),
+                           (Orchestrator, numpy_phases.orchestrator_on_create)):
+        monkeypatch.setattr(cls, "drawn_at_creation", lambda self: {})
+        monkeypatch.setattr(cls, "on_create", on_create)
+    former, _ = build(scenario, overrides, seed=7)
+    assert not former.pop._fillers and len(former._on_create) == 3
+    former.run()
+    assert_same_run(compiled, former)
+
+
+def test_fill_ahead_gives_each_slot_its_uids_value_across_chunks_and_growth():
+    from borderlab.engine.population import CORE_COLUMNS, FILL_AHEAD, Column, Population
+
+    asked = []
+
+    def mark_of(uids):
+        asked.append(uids.copy())
+        return uids * 3 + 1
+
+    pop = Population(list(CORE_COLUMNS) + [Column("mark", "int64", -1)], 16)
+    pop.fill_ahead("mark", mark_of)
+    pop.add(5, status=int(Status.ZONE))
+    assert pop.mark.tolist() == [1, 4, 7, 10, 13] and asked[0].tolist() == list(range(16))  # up to the capacity
+    pop.add(3, status=int(Status.ZONE), mark=np.zeros(3, dtype=np.int64))  # a value given wins
+    for _ in range(12):  # past several chunks, the columns doubling on the way
+        pop.add(FILL_AHEAD // 3, status=int(Status.CAPITAL))
+    expected = np.arange(pop.n) * 3 + 1
+    expected[5:8] = 0
+    assert pop.mark.tolist() == expected.tolist()
+    together = np.concatenate(asked)
+    assert together.tolist() == list(range(together.size)) and together.size >= pop.n  # each slot drawn once
+    assert len(asked) < 14  # fewer draws than adds, even while the columns double
+    with pytest.raises(KeyError):
+        pop.fill_ahead("nope", mark_of)
+    asked.clear()
+    roomy = Population(list(CORE_COLUMNS) + [Column("mark", "int64", -1)], 100_000)
+    roomy.fill_ahead("mark", mark_of)
+    for _ in range(100):  # a run's daily boarders: one draw for the first FILL_AHEAD of them
+        roomy.add(30, status=int(Status.TRANSIT))
+    assert len(asked) == 1 and asked[0].size == FILL_AHEAD
+    assert roomy.mark.tolist() == (np.arange(3000) * 3 + 1).tolist()

@@ -2,7 +2,8 @@
 
 define columns → init (compile parameters to daily arrays, define results) → phases
 (named steps the loop runs each day) → finalize. `on_create` lets a module set its
-columns for people created by another module.
+columns for people created by another module; `drawn_at_creation` names the columns whose
+starting value is a draw by uid, which the population fills ahead instead.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ class Module:
 
     def on_create(self, uids: np.ndarray, day: int) -> None:
         """Initialise this module's columns for newly created people."""
+
+    def drawn_at_creation(self) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+        """{column: values(uids)} for columns whose starting value depends on the uid alone
+        (a draw keyed by uid with the day-0 key), asked once the modules are set up. The
+        population fills them ahead, for slots nobody holds yet, in large chunks
+        (`Population.fill_ahead`), so creating a day's people costs no draw and no call."""
+        return {}
 
     def finalize(self) -> None:
         """Called once after the last day."""

@@ -19,6 +19,10 @@ IS_ABSORBED = np.zeros(N_STATUS, dtype=np.bool_)
 IS_ABSORBED[[int(s) for s in ABSORBING]] = True
 
 
+# slots filled at a time by `Population.fill_ahead`'s draws (or an eighth of those filled)
+FILL_AHEAD = 4096
+
+
 @dataclass(frozen=True)
 class Column:
     """A per-person state array: its dtype and the value new people start with."""
@@ -69,6 +73,8 @@ class Population:
         self._groups: dict = {}  # live_groups of the day: key → (which, lists)
         self._day_start_groups = None  # (key, groups) made while `start_day` compacts `live`
         self._which: dict = {}  # key → the group of each status (groups are fixed per key)
+        self._fillers: dict = {}  # column → values(uids): starting values drawn by uid (`fill_ahead`)
+        self._filled = 0  # slots below this hold their filler columns' values already
         clash = [n for n in names if hasattr(type(self), n) or n in self.__dict__]
         if clash:
             raise ValueError(f"column names clash with Population attributes: {clash}")
@@ -107,6 +113,22 @@ class Population:
                 self._live = grown
                 self.live = self._live[: self.n_live]
 
+    def fill_ahead(self, name: str, values_of) -> None:
+        """Column `name` starts, for the person who will take slot uid, at values_of(uids)[k]
+        — a draw keyed by uid alone (frailty, vulnerable): `add` fills slots ahead, at least
+        `FILL_AHEAD` at a time, instead of a module drawing for each day's few newcomers.
+        A value given to `add` for the column wins."""
+        if name not in self._data:
+            raise KeyError(f"unknown population column: {name}")
+        self._fillers[name] = values_of
+
+    def _fill_to(self, stop: int) -> None:
+        end = min(self.capacity, max(stop, self._filled + FILL_AHEAD, self._filled + self._filled // 8))
+        uids = np.arange(self._filled, end, dtype=np.int64)
+        for name, values_of in self._fillers.items():
+            self._data[name][self._filled:end] = values_of(uids)
+        self._filled = end
+
     def reserve(self, capacity: int, exact: bool = False) -> None:
         """Grow every column to at least `capacity` slots (amortised doubling; `exact`:
         to `capacity` itself)."""
@@ -118,7 +140,8 @@ class Population:
             self.__dict__.pop(name, None)  # drop the view so the old array is freed column by column
             col = self.columns[name]
             grown = np.full(new_cap, col.default, dtype=arr.dtype)
-            grown[: self.n] = arr[: self.n]
+            keep = max(self.n, self._filled)  # slots filled ahead keep their values
+            grown[:keep] = arr[:keep]
             self._data[name] = grown
             del arr
         self.capacity = new_cap
@@ -133,6 +156,8 @@ class Population:
             raise KeyError(f"unknown population columns: {sorted(set(values) - set(self._data))}")
         self.reserve(self.n + count)
         start, stop = self.n, self.n + count
+        if stop > self._filled and self._fillers:
+            self._fill_to(stop)
         for name, value in values.items():
             self._data[name][start:stop] = value
         self._data["ti_created"][start:stop] = self.day

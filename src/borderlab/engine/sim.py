@@ -66,6 +66,12 @@ class Sim:
         self.today: dict[str, Any] = {}  # scratch shared between phases of one day
         for m in modules:
             m.init(self)
+        for m in modules:
+            for name, values_of in m.drawn_at_creation().items():
+                self.pop.fill_ahead(name, values_of)
+        # only the modules that set columns per creation are called for each day's newcomers
+        self._on_create = [m for m in modules
+                           if type(m).on_create is not Module.on_create or "on_create" in m.__dict__]
         self.loop: list[tuple[str, Callable[[int], None]]] = []
         for m in modules:
             self.loop.extend(m.phases())
@@ -92,7 +98,7 @@ class Sim:
         """Create people and let every module initialise its columns for them."""
         uids = self.pop.add(count, **values)
         if uids.size:
-            for m in self.modules.values():
+            for m in self._on_create:
                 m.on_create(uids, day)
         return uids
 

@@ -100,10 +100,13 @@ class Health(Module):
         self._shelter_days = None  # made at the first shelter phase
         self._by_day = None  # outdoors_today's tables
 
-    def on_create(self, uids, day):
-        if self.frailty_sd > 0:
-            z = ndtri(self.sim.streams["health.frailty"].uniform(0, uids))
-            self.sim.pop.frailty[uids] = np.exp(self.frailty_sd * z - 0.5 * self.frailty_sd ** 2)
+    def drawn_at_creation(self):
+        return {"frailty": self.frailty_of} if self.frailty_sd > 0 else {}
+
+    def frailty_of(self, uids):
+        """Each uid's frailty: lognormal with mean 1 (a draw by uid, day-0 key)."""
+        z = ndtri(self.sim.streams["health.frailty"].uniform(0, uids))
+        return np.exp(self.frailty_sd * z - 0.5 * self.frailty_sd ** 2)
 
     def orch_code(self) -> str:
         return next((c.code for c in self.sim.scenario.countries if c.role == "orchestrator"), "BY")

@@ -95,10 +95,12 @@ class Orchestrator(Module):
                 ("orchestrator.coerce", self.coerce), ("orchestrator.learn", self.learn),
                 ("orchestrator.withdraw", self.withdraw_from_zone)]
 
-    def on_create(self, uids, day):
-        if self.trained_on:
-            u = self.sim.streams["orchestrator.trained"].uniform(0, uids)
-            self.sim.pop.trained[uids] = u < self.trained_share
+    def drawn_at_creation(self):
+        return {"trained": self.trained_of} if self.trained_on else {}
+
+    def trained_of(self, uids):
+        """Whether each uid is trained (the contested variant; a draw by uid, day-0 key)."""
+        return self.sim.streams["orchestrator.trained"].uniform(0, uids) < self.trained_share
 
     # -- today's plan -----------------------------------------------------------------
     def phase(self, day: int):

@@ -83,39 +83,47 @@ class Supply(Module):
         """Today's boarders per route (Poisson, or the expected number carried over when
         arrivals are fixed), their nationalities from the route's mix, and their flights."""
         sim = self.sim
-        lam = self.expected(day)
         first = sim.pop.n  # uids the new people will get
         if self.fixed:
-            total = self.carry + lam
+            total = self.carry + self.expected(day)
             counts = np.floor(total + 1e-9).astype(np.int64)
             self.carry = total - counts
             route = np.repeat(self.route_of, counts)
             u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + route.size))
             nat = self.mix.pick(route, day, u)
+            hub, to = self.hub[route], self.to[route]
         else:
             k_arrivals, k_nationality = self.keys[day]
-            counts, route, nat = board_flights(k_arrivals, self.route_ids, lam, k_nationality, first,
-                                               self.mix.p[:, day], self.mix.code)
+            counts, hub, to, nat = board_flights(k_arrivals, self.route_ids, self.seats, self.share, self.visa, day,
+                                                 k_nationality, first, self.mix.p[:, day], self.mix.code, self.hub,
+                                                 self.to)
         self.boarded[:, day] = counts
-        n = route.size
+        n = nat.size
         if n == 0:
             return
-        uids = sim.add_people(n, day, status=_TRANSIT, node=self.hub[route],
-                              dest=self.to[route], ti_next=day, nationality=nat, by_air=True)
-        sim.module("movement").depart(uids, self.to[route], day, why="boarded a flight")
+        uids = sim.add_people(n, day, status=_TRANSIT, node=hub, dest=to, ti_next=day, nationality=nat, by_air=True)
+        sim.module("movement").depart(uids, to, day, why="boarded a flight")
 
-    def on_create(self, uids, day):
-        u = self.sim.streams["supply.vulnerable"].uniform(0, uids)
-        self.sim.pop.vulnerable[uids] = u < self.vulnerable_share
+    def drawn_at_creation(self):
+        return {"vulnerable": self.vulnerable_of}
+
+    def vulnerable_of(self, uids):
+        """Whether the person with each uid is vulnerable (a draw by uid, day-0 key)."""
+        return self.sim.streams["supply.vulnerable"].uniform(0, uids) < self.vulnerable_share
 
 
 @cached_njit()
-def board_flights(key_arrivals, route_ids, lam, key_nationality, first_uid, p_day, code):
-    """`Supply.arrive`'s draws in one call: boarders per route ~ Poisson(lam) (the draws
-    `Stream.poisson` makes: uniforms for id·1024 + piece), then each boarder's route and
-    nationality (`RouteMix.pick` on the uniform of the uid they will get). Returns
-    (counts per route, route of each boarder, nationality of each boarder)."""
-    n_routes = lam.shape[0]
+def board_flights(key_arrivals, route_ids, seats, share, visa, day, key_nationality, first_uid, p_day, code,
+                  hub, to):
+    """`Supply.arrive`'s draws in one call: boarders per route ~ Poisson(`Supply.expected`,
+    the same arithmetic in the same order) (the draws `Stream.poisson` makes: uniforms for
+    id·1024 + piece), then each boarder's route and nationality (`RouteMix.pick` on the
+    uniform of the uid they will get). Returns (counts per route, and for each boarder the
+    hub they fly from, the node they fly to, their nationality)."""
+    n_routes = route_ids.shape[0]
+    lam = np.empty(n_routes, dtype=np.float64)
+    for r in range(n_routes):
+        lam[r] = seats[r, day] / 7.0 * share[r] * visa[day]
     pieces = max(1, int(np.ceil(lam.max() / 500.0))) if n_routes else 1
     u = np.empty((n_routes, pieces), dtype=np.float64)
     for r in range(n_routes):
@@ -131,4 +139,9 @@ def board_flights(key_arrivals, route_ids, lam, key_nationality, first_uid, p_da
             route[j] = r
             u_nat[j] = hashed_uniform_one(key_nationality, first_uid + j)
             j += 1
-    return counts, route, pick_nationality(p_day, code, route, u_nat)
+    hubs = np.empty(route.shape[0], dtype=hub.dtype)
+    dests = np.empty(route.shape[0], dtype=to.dtype)
+    for j in range(route.shape[0]):
+        hubs[j] = hub[route[j]]
+        dests[j] = to[route[j]]
+    return counts, hubs, dests, pick_nationality(p_day, code, route, u_nat)
