@@ -513,14 +513,16 @@ def test_ensembles_killed_or_run_twice_at_once_never_look_finished_when_they_are
 
 def test_ctrl_c_exits_130_and_leaves_no_finished_looking_ensemble(tmp_path):
     target = tmp_path / "E"
-    proc = subprocess.Popen(_cli("ensemble", TOY, "--runs", 400, "-w", 1, "--out", target, "--no-plots", "-q"),
+    # far more runs than finish in the moment between the first run file and the signal
+    proc = subprocess.Popen(_cli("ensemble", TOY, "--runs", 5000, "-w", 1, "--out", target, "--no-plots", "-q"),
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any((target / "runs").glob("run-*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    files = len(list((target / "runs").glob("run-*.parquet")))
+    assert proc.returncode == 130, (proc.returncode, files, (target / "manifest.json").exists(), err)
     assert "Traceback" not in err and not (target / "manifest.json").exists()
 
 
