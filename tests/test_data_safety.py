@@ -513,7 +513,7 @@ def test_ensembles_killed_or_run_twice_at_once_never_look_finished_when_they_are
 
 def test_ctrl_c_exits_130_and_leaves_no_finished_looking_ensemble(tmp_path):
     target = tmp_path / "E"
-    # far more runs than finish in the moment between the first run file and the signal
+    # more runs than could finish if the signal went astray (see the finalizer test below)
     proc = subprocess.Popen(_cli("ensemble", TOY, "--runs", 5000, "-w", 1, "--out", target, "--no-plots", "-q"),
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -536,3 +536,38 @@ def test_the_guarantees_page_matches_the_code():
         assert "--force" in runner.invoke(app, args, terminal_width=200).output, command
     assert "guarantees.md" in (REPO / "README.md").read_text(encoding="utf-8")
     assert "guarantees.md" in (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+
+
+LOST_CTRL_C = """
+import signal, sys
+from borderlab.studies import ensemble
+
+run_one = ensemble.execute_timed
+
+
+class FreedWhileCompiling:
+    # llvmlite frees LLVM objects in finalizers while numba compiles: a Ctrl-C that lands in
+    # one is printed as "Exception ignored" and dropped by Python
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+def first_run_loses_a_ctrl_c(spec):
+    FreedWhileCompiling()
+    return run_one(spec)
+
+
+ensemble.execute_timed = first_run_loses_a_ctrl_c
+sys.argv = ["borderlab", "ensemble", "toy-border", "--runs", "20", "-w", "1", "--out", sys.argv[1], "--no-plots", "-q"]
+from borderlab.cli import main
+main()
+"""
+
+
+def test_a_ctrl_c_swallowed_by_a_finalizer_still_stops_the_ensemble_with_130(tmp_path):
+    target = tmp_path / "E"
+    proc = subprocess.run([sys.executable, "-c", LOST_CTRL_C, str(target)], capture_output=True, text=True, timeout=300)
+    assert "Exception ignored" in proc.stderr                 # Python did drop the KeyboardInterrupt
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert not (target / "manifest.json").exists()
+    assert len(list((target / "runs").glob("run-*.parquet"))) <= 1   # stopped before the second run

@@ -256,7 +256,15 @@ def _version(version: bool = typer.Option(False, "--version", help="Print the ve
 
 
 def main() -> None:
-    app()
+    from . import interrupts
+
+    interrupts.install()
+    try:
+        app()
+    except SystemExit as exc:
+        if interrupts.pending() and exc.code in (0, None):   # a Ctrl-C a finalizer swallowed
+            raise SystemExit(130) from None
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 
-from .. import __version__
+from .. import __version__, interrupts
 from ..errors import BorderlabError
 from .plan import EnsemblePlan, open_source, plan_ensemble
 from .quantiles import write_quantiles
@@ -53,6 +53,7 @@ def run_batch(specs: list[RunSpec], out: str | None) -> list[dict]:
     `out` is None). Returns one small record per run: id, timings, pid."""
     records = []
     for spec in specs:
+        interrupts.check()
         table, times = execute_timed(spec)
         t0 = time.perf_counter()
         record = {"run_id": spec.run_id, "pid": os.getpid(), "first": _RUNS_IN_PROCESS[0] == 0, **times}
@@ -234,6 +235,7 @@ def _execute_dask(todo, out, workers, scheduler, batch, warm, stats, progress) -
         try:
             by_id = {s.run_id: s for s in todo}
             for fut in as_completed(futures, loop=client.loop):
+                interrupts.check()
                 records.extend(store_returned(fut.result(), by_id, out))
                 if progress:
                     progress(len(records))
@@ -298,6 +300,7 @@ def _run_plan(plan, out: Path, summarise, study: str, workers, scheduler, batch,
     src = plan.source
     stats = execute_plan(plan.specs, out, workers=workers, scheduler=scheduler, progress=progress, batch=batch,
                          warm=(src.source, src.kind, src.overrides))
+    interrupts.check()   # no manifest after a Ctrl-C, even one a finalizer swallowed
     t1 = time.perf_counter()
     outputs = summarise(out)
     write_duckdb(out)
