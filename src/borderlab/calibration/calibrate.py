@@ -21,7 +21,7 @@ from typing import Callable
 
 import optuna
 
-from .. import __version__
+from .. import __version__, interrupts
 from ..analysis.observations import load_observations, select_outcomes
 from ..analysis.run_data import load_run_data
 from ..analysis.validation import Validation, compare, write_validation
@@ -108,6 +108,7 @@ def calibrate(scenario: str | Path, until: dt.date, trials: int, out: Path, *, s
         study.enqueue_trial(baseline)   # trial 0: the scenario as written, so the best is never worse
 
     def objective(trial: optuna.Trial) -> float:
+        interrupts.check()   # a Ctrl-C a finalizer swallowed (interrupts.py)
         values = {p.path: trial.suggest_float(p.path, p.low, p.high, log=p.log) for p in params}
         v = runner.evaluate(values)
         trial.set_user_attr("series", {e.key + ":" + e.grain: round(e.error, 5) for e in v.series})

@@ -42,6 +42,7 @@ from optuna.distributions import FloatDistribution, IntDistribution
 
 from ..calibration.calibrate import _best_value
 from ..calibration.study import check_out, open_study
+from .. import interrupts
 from ..errors import BorderlabError, Problem, ScenarioError
 from .calibration_params import FleeFreeParam, distance_penalty, free_flee_params
 from .calibration_trials import case_for, training_errors
@@ -171,6 +172,7 @@ def calibrate_flee(source: str | Path, until: str | int, trials: int, out: Path,
     done, fit_cpu_s = 0, 0.0
     with evaluator(workers) as ev:
         while done < trials:
+            interrupts.check()   # a Ctrl-C a finalizer swallowed (interrupts.py)
             batch = [study.ask(dists) for _ in range(min(max(workers, 1), trials - done))]
             results = ev.map(_score, [(source, dict(t.params), seed_list, day, hold) for t in batch])
             for trial, res in zip(batch, results):
