@@ -511,11 +511,17 @@ def test_ensembles_killed_or_run_twice_at_once_never_look_finished_when_they_are
     assert sorted(p.name for p in tmp_path.iterdir()) == ["E"]
 
 
+def _ctrl_c_as_in_a_terminal():
+    """A shell starts background jobs with SIGINT ignored, and children inherit that (Python
+    then installs no handler): give the child the default, as a terminal would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_and_leaves_no_finished_looking_ensemble(tmp_path):
     target = tmp_path / "E"
     # more runs than could finish if the signal went astray (see the finalizer test below)
     proc = subprocess.Popen(_cli("ensemble", TOY, "--runs", 5000, "-w", 1, "--out", target, "--no-plots", "-q"),
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 120
     while not any((target / "runs").glob("run-*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -566,7 +572,8 @@ main()
 
 def test_a_ctrl_c_swallowed_by_a_finalizer_still_stops_the_ensemble_with_130(tmp_path):
     target = tmp_path / "E"
-    proc = subprocess.run([sys.executable, "-c", LOST_CTRL_C, str(target)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", LOST_CTRL_C, str(target)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_ctrl_c_as_in_a_terminal)
     assert "Exception ignored" in proc.stderr                 # Python did drop the KeyboardInterrupt
     assert proc.returncode == 130, proc.stderr[-2000:]
     assert not (target / "manifest.json").exists()
