@@ -55,14 +55,16 @@ def serve(source: str | None, *, host: str = LOOPBACK, port: int = 0, seed: int 
     url = f"http://{url_host}:{port}/"
     # the browser's Origin must match: this host and port on loopback; any when served to a network
     origins = sorted(f"{h}:{port}" for h in {url_host, "localhost", "127.0.0.1"}) if is_loopback(host) else ["*"]
-    WORKER.submit(warm_up, source)
-    announce(url)
     # every session's folder lives under one folder of this server, removed when it stops
     # (a tab still open at Ctrl-C never gets its "session destroyed" call)
     root = Path(tempfile.mkdtemp(prefix="borderlab-explore-"))
     # `kill`: remove the folder and stop at once (the page's threads are not waited for;
     # every file the explorer writes is written atomically, so nothing is left half-written)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: (shutil.rmtree(root, ignore_errors=True), os._exit(0)))
+    # only now start the warm-up and say where we are: a `kill` from then on finds the folder
+    # and the handler in place (before, a kill in between left the folder behind)
+    WORKER.submit(warm_up, source)
+    announce(url)
     try:
         pn.serve(lambda: create_page(source, seed, root), address=host, port=port, show=False,
                  title="borderlab explore", websocket_origin=origins, verbose=False, threaded=False)
