@@ -361,6 +361,7 @@ def advance(self, day: int) -> None:
         pop.flows[Status.TRANSIT, Status.TRANSIT] -= np.count_nonzero(new_status == Status.TRANSIT)
         for st in np.unique(new_status):
             arrived[int(st)] = ids[new_status == st]
+        pop.joined(arrived.get(int(Status.INTERIOR), ids[:0]), Status.INTERIOR)  # models/day_lists.py
         if pop.traced:
             for st, who in arrived.items():
                 pop._trace(who, f"arrived: {Status(st).name.lower()}")
@@ -501,6 +502,7 @@ def enter(self, uids: np.ndarray, country: np.ndarray, node: np.ndarray, day: in
         return
     pop = self.sim.pop
     pop.transition(uids, Status.INTERIOR, "crossed the border")
+    pop.joined(uids, Status.INTERIOR)  # onward.inland walks them today (models/day_lists.py)
     pop.country[uids] = country
     pop.node[uids] = node
     pop.ti_next[uids] = day + self.geometric_days("onward.interior_days", day, uids, self.interior_days)

@@ -506,3 +506,104 @@ def test_fill_ahead_gives_each_slot_its_uids_value_across_chunks_and_growth():
         roomy.add(30, status=int(Status.TRANSIT))
     assert len(asked) == 1 and asked[0].size == FILL_AHEAD
     assert roomy.mark.tolist() == (np.arange(3000) * 3 + 1).tolist()
+
+
+# -- round 5: the day-end walk does the next morning's work; the evening lists from the morning ----------
+def test_the_day_end_count_prepares_the_next_day_in_the_same_walk(monkeypatch):
+    """`Population.end_of_day_counts` counts everyone by status and country (as a count of
+    everyone would), drops the absorbed from the live list and makes tomorrow's day-start
+    lists, so that `start_day` walks nobody; `add` or `transition` after it cancel them."""
+    from borderlab.engine import kernels
+    from borderlab.engine.population import CORE_COLUMNS, Population
+
+    pop = Population(list(CORE_COLUMNS), 16)
+    pop.make_at_day_start("m", ((Status.ZONE,), (Status.CAPITAL, Status.STAGING)))
+    pop.make_at_day_start("e", ((Status.INTERIOR,), (Status.DETAINED,)))
+    with pytest.raises(ValueError, match="share a status"):
+        pop.make_at_day_start("clash", ((Status.DETAINED,),))
+    pop.add(9, status=np.array([Status.ZONE, Status.DEAD, Status.INTERIOR, Status.CAPITAL, Status.ZONE,
+                                Status.DETAINED, Status.STAGING, Status.ONWARD, Status.ZONE], dtype=np.int8),
+            country=np.array([0, 1, 1, -1, 2, 0, -1, 1, 0], dtype=np.int8))
+    pop.start_day(0)
+    pop.transition(np.array([4]), Status.DEAD)
+    pop.transition(np.array([2]), Status.DETAINED)
+    expected = kernels.count_status_country(pop.status, pop.country, N_STATUS, 3)
+    np.testing.assert_array_equal(pop.end_of_day_counts(3), expected)
+    assert pop.live.tolist() == [0, 2, 3, 5, 6, 8]  # the absorbed are gone already
+
+    def no_walk(*args):
+        raise AssertionError("start_day walked everyone live again")
+
+    monkeypatch.setattr(kernels, "keep_live_split_count", no_walk)
+    pop.start_day(1)
+    zone, waiting = pop.live_groups("m", ())
+    inland, detained = pop.live_groups("e", ())
+    assert zone.tolist() == [0, 8] and waiting.tolist() == [3, 6]
+    assert inland.tolist() == [] and detained.tolist() == [2, 5]
+    monkeypatch.undo()
+    np.testing.assert_array_equal(pop.end_of_day_counts(3), expected)  # nobody moved on day 1
+    pop.add(1, status=int(Status.ZONE))  # after the day-end walk: tomorrow's lists are made again
+    pop.start_day(2)
+    assert pop.live_groups("m", ())[0].tolist() == [0, 8, 9]
+    pop.end_of_day_counts(3)
+    pop.transition(np.array([0]), Status.CAPITAL)
+    pop.start_day(3)
+    assert pop.live_groups("m", ())[0].tolist() == [8, 9] and pop.live_groups("m", ())[1].tolist() == [0, 3, 6]
+
+
+def test_joined_people_enter_todays_lists_in_uid_order():
+    from borderlab.engine import kernels
+    from borderlab.engine.population import CORE_COLUMNS, Population
+
+    assert kernels.merge_ascending(np.array([1, 4, 9]), np.array([0, 4, 5, 12])).tolist() == [0, 1, 4, 5, 9, 12]
+    assert kernels.merge_ascending(np.zeros(0, np.int64), np.array([3])).tolist() == [3]
+    pop = Population(list(CORE_COLUMNS), 16)
+    pop.make_at_day_start("e", ((Status.INTERIOR,), (Status.DETAINED,)))
+    pop.add(6, status=np.array([Status.ZONE, Status.INTERIOR, Status.ZONE, Status.ZONE, Status.INTERIOR,
+                                Status.ZONE], dtype=np.int8))
+    pop.start_day(0)
+    pop.status[[5, 2]] = Status.INTERIOR  # crossed, in the order their groups went
+    pop.joined(np.array([5, 2]), Status.INTERIOR)
+    pop.joined(np.array([3]), Status.CAPITAL)  # in no list: nothing to do
+    assert pop.live_groups("e", ())[0].tolist() == [1, 2, 4, 5]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_evening_lists_made_in_the_morning_walk_give_the_run_made_at_onward_inland(case, monkeypatch):
+    """The evening lists (interior, detained, patients) come from the day-start walk with
+    today's crossers and inland arrivals joined (`models/day_lists.py`); made by a walk of
+    their own when onward.inland first asks, as before, the run is the same — and each day
+    the people the passes take are the same in both."""
+    from borderlab.engine import kernels
+    from borderlab.models import day_lists, health, onward, reception
+
+    compiled = compiled_run(case)
+    scenario, overrides = CASES[case]
+    if scenario == BELARUS:
+        need_belarus()
+    checked = []
+    statuses = (Status.INTERIOR, Status.DETAINED, Status.HOSPITAL)
+
+    def checked_evening_people(pop, group):
+        made = day_lists.evening_people(pop, group)
+        start, uids = kernels.split_live(pop.live, pop.status, pop._which["evening"], 3)
+        walked = uids[start[group]:start[group + 1]]
+        due = (lambda ids: pop.status[ids] == statuses[group]) if group == day_lists.INLAND else (
+            lambda ids: (pop.status[ids] == statuses[group]) & (pop.ti_next[ids] <= pop.day))
+        assert made[due(made)].tolist() == walked[due(walked)].tolist()
+        checked.append(int(due(made).sum()))
+        return made
+
+    for module in (onward, reception, health):
+        monkeypatch.setattr(module, "evening_people", checked_evening_people)
+    morning_made, _ = build(scenario, overrides, seed=7)
+    morning_made.run()
+    assert_same_run(compiled, morning_made)
+    assert sum(checked) > 0
+    monkeypatch.undo()
+    walked, _ = build(scenario, overrides, seed=7)
+    walked.pop._day_start_groups = [g for g in walked.pop._day_start_groups if g[0] != "evening"]
+    walked.pop._day_start_which[[int(s) for s in statuses]] = -1
+    walked.run()
+    assert "evening" not in [key for key, _ in walked.pop._day_start_groups]
+    assert_same_run(compiled, walked)

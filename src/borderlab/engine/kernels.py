@@ -162,9 +162,15 @@ def keep_live(live, n, status, absorbed, country, dropped):
 
 
 @cached_njit()
-def keep_live_and_split(live, n, status, absorbed, country, dropped, which, n_groups):
-    """`keep_live` and `split_live` in one pass: returns (how many are left, start, uids)."""
-    group = np.empty(n, dtype=np.int8)  # each kept person's group (−1: none)
+def keep_live_split_count(live, n, status, absorbed, country, dropped, which, n_groups, n_status, n_country):
+    """The day-end walk, once for two jobs: today's `count_live_status_country` table and
+    tomorrow's start — `keep_live`, and `split_live` into the groups `which[status]` (−1:
+    none) — since nothing changes between the end of one day and the start of the next.
+    Returns (how many are left, start, uids, table); group g is uids[start[g]:start[g + 1]].
+    (`Population.start_day` calls it too when no day-end walk came first.)"""
+    width = n_country + 1
+    tally = np.zeros((4, n_status * width), dtype=np.int64)
+    group = np.empty(n, dtype=np.int8)
     count = np.zeros(n_groups, dtype=np.int64)
     k = 0
     for j in range(n):
@@ -172,15 +178,54 @@ def keep_live_and_split(live, n, status, absorbed, country, dropped, which, n_gr
         s = status[i]
         live[k] = i
         if absorbed[s]:
-            dropped[s, country[i] + 1] += 1
+            dropped[s, country[i] + 1] += 1  # counted in the table through `dropped`
         else:
+            tally[j & 3, s * width + country[i] + 1] += 1
             g = which[s]
             group[k] = g
             if g >= 0:
                 count[g] += 1
             k += 1
     start, uids = _gather_groups(live, group, k, count)
-    return k, start, uids
+    return k, start, uids, _with_dropped(tally, dropped, n_status, width)
+
+
+@cached_njit()
+def _with_dropped(tally, dropped, n_status, width):
+    """The table of everyone: the live people's interleaved tallies plus those dropped."""
+    table = tally.sum(axis=0).reshape(n_status, width)
+    for s in range(n_status):
+        for c in range(width):
+            table[s, c] += dropped[s, c]
+    return table
+
+
+@cached_njit()
+def merge_ascending(a, b):
+    """The ascending union of two ascending uid lists (a uid in both is kept once)."""
+    out = np.empty(a.shape[0] + b.shape[0], dtype=np.int64)
+    i = j = k = 0
+    while i < a.shape[0] and j < b.shape[0]:
+        if a[i] < b[j]:
+            out[k] = a[i]
+            i += 1
+        elif b[j] < a[i]:
+            out[k] = b[j]
+            j += 1
+        else:
+            out[k] = a[i]
+            i += 1
+            j += 1
+        k += 1
+    while i < a.shape[0]:
+        out[k] = a[i]
+        i += 1
+        k += 1
+    while j < b.shape[0]:
+        out[k] = b[j]
+        j += 1
+        k += 1
+    return out[:k]
 
 
 @cached_njit()
@@ -290,11 +335,7 @@ def count_live_status_country(status, country, live, dropped, n_status, n_countr
     for j in range(live.shape[0]):
         i = live[j]
         tally[j & 3, status[i] * width + country[i] + 1] += 1
-    table = tally.sum(axis=0).reshape(n_status, width)
-    for s in range(n_status):
-        for c in range(width):
-            table[s, c] += dropped[s, c]
-    return table
+    return _with_dropped(tally, dropped, n_status, width)
 
 
 @cached_njit()

@@ -19,6 +19,9 @@ IS_ABSORBED = np.zeros(N_STATUS, dtype=np.bool_)
 IS_ABSORBED[[int(s) for s in ABSORBING]] = True
 
 
+# countries 0 … ANY_COUNTRY − 1 (an int8 column, −1: none): the widest count by country
+ANY_COUNTRY = 128
+
 # slots filled at a time by `Population.fill_ahead`'s draws (or an eighth of those filled)
 FILL_AHEAD = 4096
 
@@ -69,10 +72,12 @@ class Population:
         self.live = self._live[:0]
         # the people dropped from `live`, by status and country + 1 (−1 … 127): absorbed,
         # so these counts stand for the rest of the run (`count_status_country`)
-        self.dropped = np.zeros((N_STATUS, 129), dtype=np.int64)
+        self.dropped = np.zeros((N_STATUS, ANY_COUNTRY + 1), dtype=np.int64)
         self._groups: dict = {}  # live_groups of the day: key → (which, lists)
-        self._day_start_groups = None  # (key, groups) made while `start_day` compacts `live`
+        self._day_start_groups: list = []  # [(key, number of groups)] made while `live` is compacted
+        self._day_start_which = np.full(N_STATUS, -1, dtype=np.int64)  # their groups, numbered on
         self._which: dict = {}  # key → the group of each status (groups are fixed per key)
+        self._prepared = None  # (day, start, uids): that day's groups, made by the day-end walk
         self._fillers: dict = {}  # column → values(uids): starting values drawn by uid (`fill_ahead`)
         self._filled = 0  # slots below this hold their filler columns' values already
         clash = [n for n in names if hasattr(type(self), n) or n in self.__dict__]
@@ -189,6 +194,7 @@ class Population:
             self.created_today += np.bincount(status, minlength=N_STATUS)
         if self.traced:
             self._trace(uids, "created as " + ", ".join(sorted(values)))
+        self._prepared = None  # made before these people existed
         return uids
 
     # -- status changes ------------------------------------------------------------
@@ -200,33 +206,79 @@ class Population:
         old = status[uids]
         self.flows[:, int(to)] += np.bincount(old, minlength=N_STATUS)
         status[uids] = int(to)
+        self._prepared = None  # tomorrow's groups, if made already, no longer hold
         if self.traced:
             self._trace(uids, f"{Status(int(to)).name.lower()}" + (f" ({why})" if why else ""))
 
     def start_day(self, day: int) -> None:
         """Reset today's flow counters; drop people absorbed since yesterday from `live`
-        (and make the `live_groups` asked for at the start of the day in the same pass)."""
+        (and make the `live_groups` asked for at the start of the day in the same pass) —
+        unless yesterday's day-end walk did both already (`end_of_day_counts`)."""
         self.day = day
         self.flows[:] = 0
         self.created_today = np.zeros(N_STATUS, dtype=np.int64)
         self._groups = {}
-        if self._day_start_groups is None:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared[0] == day:
+            self._deal_day_start_groups(prepared[1], prepared[2])
+        elif not self._day_start_groups:
             self.n_live = kernels.keep_live(self._live, self.n_live, self.status, IS_ABSORBED, self.country,
                                             self.dropped)
         else:
-            key, groups = self._day_start_groups
-            which = self._which[key]
-            self.n_live, start, uids = kernels.keep_live_and_split(self._live, self.n_live, self.status, IS_ABSORBED,
-                                                                   self.country, self.dropped, which, len(groups))
-            self._groups[key] = (which, [uids[start[g]:start[g + 1]] for g in range(len(groups))])
+            self.n_live, start, uids, _ = kernels.keep_live_split_count(
+                self._live, self.n_live, self.status, IS_ABSORBED, self.country, self.dropped,
+                self._day_start_which, self._n_day_start_groups(), N_STATUS, ANY_COUNTRY)
+            self._deal_day_start_groups(start, uids)
         self.live = self._live[: self.n_live]
+
+    def _n_day_start_groups(self) -> int:
+        return sum(n for _, n in self._day_start_groups)
+
+    def _deal_day_start_groups(self, start: np.ndarray, uids: np.ndarray) -> None:
+        """Today's lists of each day-start key from one walk's groups (numbered key after key)."""
+        at = 0
+        for key, n in self._day_start_groups:
+            self._groups[key] = (self._which[key], [uids[start[at + g]:start[at + g + 1]] for g in range(n)])
+            at += n
 
     def make_at_day_start(self, key, groups: tuple[tuple[Status, ...], ...]) -> None:
         """Make `live_groups(key, groups)` each day while `start_day` walks everyone live
-        anyway (one set of groups; their users must hold the lists valid from the start
-        of the day: people created during the day are added to them)."""
-        self._day_start_groups = (key, groups)
-        self._which[key] = _group_of_status(groups)
+        anyway (several keys may ask, with no status in two of them; their users must hold
+        the lists valid from the start of the day: people created during the day are added
+        to them, and people a phase moves into a listed status join them if the phase says
+        so, `joined`)."""
+        if any(k == key for k, _ in self._day_start_groups):
+            return
+        which = _group_of_status(groups)
+        if ((which >= 0) & (self._day_start_which >= 0)).any():
+            raise ValueError(f"day-start groups {key!r} share a status with another key's")
+        self._which[key] = which
+        offset = self._n_day_start_groups()
+        self._day_start_which[which >= 0] = which[which >= 0] + offset
+        self._day_start_groups.append((key, len(groups)))
+
+    def joined(self, uids: np.ndarray, status: Status) -> None:
+        """People a phase has just moved into `status` join today's lists of that status,
+        in uid order (for a list made at the start of the day that a later pass needs
+        complete; see `models/day_lists.py`)."""
+        if uids.size == 0:
+            return
+        for which, lists in self._groups.values():
+            g = which[int(status)]
+            if g >= 0:
+                lists[g] = kernels.merge_ascending(lists[g], np.sort(uids))
+
+    def end_of_day_counts(self, n_country: int) -> np.ndarray:
+        """`count_status_country(n_country)` from the walk that also does tomorrow's
+        `start_day` work (drop the absorbed, make the day-start lists): for the last phase of
+        a day only — nothing may change a status between it and the next `start_day`
+        (`add` and `transition` cancel the prepared lists if something does)."""
+        self.n_live, start, uids, table = kernels.keep_live_split_count(
+            self._live, self.n_live, self.status, IS_ABSORBED, self.country, self.dropped, self._day_start_which,
+            self._n_day_start_groups(), N_STATUS, n_country)
+        self.live = self._live[: self.n_live]
+        self._prepared = (self.day + 1, start, uids)
+        return table
 
     def live_groups(self, key, groups: tuple[tuple[Status, ...], ...]) -> list[np.ndarray]:
         """The live uids (ascending) whose status is in each of `groups` (no status in two

@@ -185,6 +185,7 @@ class Border(Module):
         if pop.traced:
             pop.traced_changes((att.uids[outcome == DETAINED], "detained (detained)"),
                                (att.uids[outcome <= RELEASED], "interior (crossed the border)"))
+        pop.joined(att.uids[outcome <= RELEASED], Status.INTERIOR)  # onward.inland walks them today
         self.flow_data[self.flow_rows, day] += flows.ravel()
         sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force

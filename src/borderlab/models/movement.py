@@ -15,7 +15,7 @@ from ..engine.kernels import advance_travellers, find_status_due
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
-from .day_lists import MORNING, TRAVELLING, morning_people
+from .day_lists import TRAVELLING, make_at_day_start, morning_people
 
 ARRIVAL_STATUS = {
     "origin": Status.RETURNED, "air_hub": Status.TRANSIT, "capital": Status.CAPITAL,
@@ -24,7 +24,8 @@ ARRIVAL_STATUS = {
 }
 
 
-_TRANSIT, _CAPITAL, _ONWARD = (np.int8(s) for s in (Status.TRANSIT, Status.CAPITAL, Status.ONWARD))
+_TRANSIT, _CAPITAL, _ONWARD, _INTERIOR = (np.int8(s) for s in (Status.TRANSIT, Status.CAPITAL, Status.ONWARD,
+                                                               Status.INTERIOR))
 
 
 class Movement(Module):
@@ -48,7 +49,7 @@ class Movement(Module):
         self.landed = sim.results.metrics["new_arrivals_capital"].data[0]
         self.onward = sim.results.metrics["new_onward"].data[: len(countries)]
         self.no_by_air = np.zeros(0, dtype=bool)
-        sim.pop.make_at_day_start("morning", MORNING)  # made while the day's live list is compacted
+        make_at_day_start(sim.pop)  # made while the day's live list is compacted
 
     def phases(self):
         return [("movement.advance", self.advance)]
@@ -81,6 +82,8 @@ class Movement(Module):
             g.travel_days, self.arrive_status, _TRANSIT, _CAPITAL, _ONWARD, len(self.countries),
             morning_people(pop, TRAVELLING))
         self.sim.today["arrived"] = (ids, new_status)
+        if ids.size:  # arrived inland: onward.inland walks them today (models/day_lists.py)
+            pop.joined(ids[new_status == _INTERIOR], Status.INTERIOR)
         if pop.traced:
             for st in np.unique(new_status):
                 pop._trace(ids[new_status == st], f"arrived: {Status(st).name.lower()}")

@@ -47,9 +47,12 @@ class Stocks(Module):
         """Today's stocks from one scan of everyone live (`Population.count_status_country`;
         the absorbed are counted as they leave the live list) and one write. The
         people per status go to `sim.today["end_counts"]`: the last phase's count is the
-        day's end count the sim checks conservation with (no second scan)."""
-        pop = self.sim.pop
-        values, total = stock_values(pop.count_status_country(len(self.defenders)), pop.n, len(self.defenders))
+        day's end count the sim checks conservation with (no second scan). As the day's last
+        phase, the same walk does tomorrow's start (`Population.end_of_day_counts`)."""
+        pop, nd = self.sim.pop, len(self.defenders)
+        last = self.sim.end_counts_phase == "stocks.record"
+        table = pop.end_of_day_counts(nd) if last else pop.count_status_country(nd)
+        values, total = stock_values(table, pop.n, nd)
         self.data[self.rows, day] = values
         self.sim.today["end_counts"] = total
 
