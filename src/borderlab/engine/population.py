@@ -272,7 +272,9 @@ class Population:
         """`count_status_country(n_country)` from the walk that also does tomorrow's
         `start_day` work (drop the absorbed, make the day-start lists): for the last phase of
         a day only — nothing may change a status between it and the next `start_day`
-        (`add` and `transition` cancel the prepared lists if something does)."""
+        (`add` and `transition` cancel the prepared lists if something does). Today's lists
+        are let go first (no pass uses them after the last phase; memory per person)."""
+        self._groups = {}
         self.n_live, start, uids, table = kernels.keep_live_split_count(
             self._live, self.n_live, self.status, IS_ABSORBED, self.country, self.dropped, self._day_start_which,
             self._n_day_start_groups(), N_STATUS, n_country)
