@@ -1,10 +1,9 @@
 """The people some passes of the day walk, found in one pass over everyone live.
 
 Several passes look for a few statuses among everyone live (`Population.live`). The
-lists below are made at the start of the day (`make_at_day_start`, `Population.
-make_at_day_start`): in the walk that drops the absorbed from the live list, which the
-day-end count of the day before does (`Population.end_of_day_counts`), so both sets cost
-no walk of their own. They serve the passes of the day because from then on nobody enters
+lists below are made at the start of the day (`make_at_day_start`): in the walk that
+drops the absorbed from the live list, which the day-end count of the day before does
+(`Population.end_of_day_counts`), so both sets cost no walk of their own. They serve the passes of the day because from then on nobody enters
 those statuses except people a pass does not take today, or people the phase that moves
 them adds to the list (`Population.joined`); the day's newcomers are added as they are
 created (`Population.add`). A kernel still checks every person's status and due day, so
