@@ -226,16 +226,22 @@ def _trial(number, objective, held):
 
 def test_selection_picks_the_best_held_out_error_among_the_best_tenth_and_the_shipped_settings():
     # 30 trials: objective = number / 100 (trial 1 fits best), held-out error falls with the number
-    trials = [_trial(n, 1.0 if n == 0 else n / 100, 1.0 - n / 100) for n in range(30)]
+    trials = [_trial(n, 1.0 if n == 0 else n / 100, 2.0 if n == 0 else 1.0 - n / 100) for n in range(30)]
     ranked, score = selection(trials, holdout=5)
     # candidates: the best max(5, ⌈10 % of 30⌉) = 5 by objective (trials 1–5) and trial 0
     assert sorted(t.number for t in ranked) == [0, 1, 2, 3, 4, 5]
     assert [t.number for t in ranked][:2] == [5, 4] and score(ranked[0]) == pytest.approx(0.95)
     # trial 25 forecasts the held-out days best but fits poorly: it is not a candidate
     assert 25 not in {t.number for t in ranked}
-    # the shipped settings win when they forecast the held-out days best
+    # the shipped settings win when they forecast the held-out days best …
     trials[0].user_attrs["validation_ard"] = 0.1
     assert selection(trials, holdout=5)[0][0].number == 0
+    # … and when the best candidate's gain over them is under 25 % (chosen from 0.95 ÷ 0.75 ≈ 1.267 up)
+    trials[0].user_attrs["validation_ard"] = 1.18
+    ranked, _ = selection(trials, holdout=5)
+    assert [t.number for t in ranked][:2] == [0, 5]
+    trials[0].user_attrs["validation_ard"] = 1.3          # a 27 % gain: the candidate is chosen
+    assert selection(trials, holdout=5)[0][0].number == 5
     # without a holdout: every trial, by objective
     ranked, score = selection(trials, holdout=0)
     assert [t.number for t in ranked][:3] == [1, 2, 3] and len(ranked) == 30 and score(ranked[0]) == 0.01

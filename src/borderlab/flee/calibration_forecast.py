@@ -118,6 +118,8 @@ def forecast_and_report(ev, case, source: str, out: Path, day: int, params, ship
 def optuna_fit(study, settings: dict, new_trials: int, fit_s: float, fit_cpu_s: float, workers: int, *,
                chosen=None, candidates: int | None = None) -> dict:
     """The report's objective, selection and trials of an Optuna fit (`chosen`: the selected trial)."""
+    from .calibration import SHIPPED_MARGIN
+
     best_trial = chosen or min((t for t in study.trials if t.value is not None), key=lambda t: (t.value, t.number))
     day, hold = settings["until_day"], settings.get("holdout_days", 0)
     shipped = next((t for t in study.trials if t.number == 0 and t.value is not None), None)
@@ -129,7 +131,8 @@ def optuna_fit(study, settings: dict, new_trials: int, fit_s: float, fit_cpu_s: 
         },
         "selection": ({"holdout_days": hold, "held_out": [day - hold + 1, day], "candidates": candidates,
                        "what": f"of the {candidates} trials with the best objective (and the shipped settings), the one "
-                               f"with the lowest ARD on the held-out days {day - hold + 1} … {day}",
+                               f"with the lowest ARD on the held-out days {day - hold + 1} … {day}; the shipped "
+                               f"settings unless that ARD is at least {SHIPPED_MARGIN:.0%} below theirs",
                        "shipped_validation_ard": shipped.user_attrs.get("validation_ard") if shipped else None}
                       if hold else {"holdout_days": 0, "what": "the trial with the best objective (no days held out)"}),
         "trials": {"in_study": len(study.trials), "new": new_trials, "fit_wall_s": round(fit_s, 2), "workers": workers,
