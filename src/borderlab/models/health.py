@@ -17,7 +17,6 @@ people recover at the full aid rate.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 from ..engine.graph import TYPE_CODE
 from ..engine.kernels import depart_people, expose_and_give_up, geometric_wait, hashed_uniform_one
@@ -104,7 +103,11 @@ class Health(Module):
         return {"frailty": self.frailty_of} if self.frailty_sd > 0 else {}
 
     def frailty_of(self, uids):
-        """Each uid's frailty: lognormal with mean 1 (a draw by uid, day-0 key)."""
+        """Each uid's frailty: lognormal with mean 1 (a draw by uid, day-0 key). SciPy's
+        special functions are imported here: a scenario without frailty (toy-border) never
+        loads them (≈20–30 ms; docs/performance.md, "Startup")."""
+        from scipy.special import ndtri
+
         z = ndtri(self.sim.streams["health.frailty"].uniform(0, uids))
         return np.exp(self.frailty_sd * z - 0.5 * self.frailty_sd ** 2)
 
