@@ -13,19 +13,17 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
+from .console import LazyConsole
 from .errors import BorderlabError
 from .report.cli import NO_REPORT_HELP
 from .reporting.outdir import FORCE_HELP
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="borderlab: simulate instrumentalised migration crises at land borders.")
-err = Console(stderr=True)
-out = Console()
+err = LazyConsole(stderr=True)   # rich is imported when something is printed (console.py)
+out = LazyConsole()
 
 
 def user_errors(fn):
@@ -89,12 +87,16 @@ def run(
 
     check_out_dir(out_dir, force)   # refused before the simulation, not after it
     loaded = load_scenario(scenario, set_ or [])
-    n_days = (loaded.scenario.end - loaded.scenario.start).days + 1
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days"), TimeElapsedColumn(), console=err, transient=True,
-                  disable=quiet) as bar:
-        task = bar.add_task(loaded.scenario.name, total=n_days)
-        result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
+    if quiet:   # no bar: rich's progress module is not even imported
+        result = run_scenario(loaded, seed=seed)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        n_days = (loaded.scenario.end - loaded.scenario.start).days + 1
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("days"), TimeElapsedColumn(), console=err.console, transient=True) as bar:
+            task = bar.add_task(loaded.scenario.name, total=n_days)
+            result = run_scenario(loaded, seed=seed, progress=lambda d: bar.update(task, completed=d + 1))
     summary = write_run(result, out_dir, plots=plots, force=force, report=plots and report)
     if not quiet:
         from .engine.kernels import compiled_signatures
@@ -102,6 +104,8 @@ def run(
 
 
 def _print_summary(summary: dict, result, out_dir: Path, compiled: int = 0) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
                   box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
     cols = [("attempts", "new_attempts"), ("turnback", "new_turnbacks"), ("detained", "new_detentions"),
@@ -158,6 +162,8 @@ def check(
         for path, value in flatten_params(sc.model_dump(mode="json", by_alias=True)).items():
             out.print(f"{path} = {value}", highlight=False)
     if free:
+        from rich.table import Table
+
         from .calibration.free_params import find_free_params
 
         table = Table(title=f"free parameters of {sc.name}")
@@ -172,6 +178,8 @@ def check(
 @app.command()
 def scenarios():
     """List the built-in scenarios."""
+    from rich.table import Table
+
     from .scenario.registry import describe_builtins
 
     table = Table(title="built-in scenarios")
@@ -202,6 +210,8 @@ def bench(
     if as_json:
         print(json.dumps(figures))
     else:
+        from rich.table import Table
+
         table = Table(title="borderlab bench")
         table.add_column("figure")
         table.add_column("value", justify="right")

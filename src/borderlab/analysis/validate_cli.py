@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from ..console import LazyConsole
 from ..errors import Problem, ScenarioError
 from ..reporting.outdir import FORCE_HELP
 
-out = Console()
+out = LazyConsole()   # rich is imported when something is printed (console.py)
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
@@ -29,6 +31,8 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
 
 def series_table(v, title: str) -> Table:
     """A compact rich table of per-series errors (role shown only when there are several)."""
+    from rich.table import Table
+
     roles = len(v.scores) > 1
     table = Table(title=title, box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
     cols = ([("role", "left")] if roles else []) + [("", "left"), ("observed metric", "left"), ("grain", "left"),
@@ -52,6 +56,8 @@ def print_proper_scores(v) -> None:
     if scores is None:
         out.print("no proper scores: the ensemble folder has no member runs (runs/run-*.parquet)")
         return
+    from rich.table import Table
+
     table = Table(title="proper scores (ensemble members)", box=None, pad_edge=False, padding=(0, 1),
                   header_style="bold underline")
     for name in ("", "observed metric", "grain", "n", "CRPS", "log CRPS", "IS 90 %", "in 50 %", "in 90 %"):

@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from ..console import LazyConsole
 from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 
-out = Console()
-err = Console(stderr=True)
+out = LazyConsole()   # rich is imported when something is printed (console.py)
+err = LazyConsole(stderr=True)
 
 
 class Method(str, Enum):
@@ -80,8 +78,10 @@ def calibrate(
                            workers=workers, force=force, quiet=quiet)
         add_report(out_dir, plots and report)
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with output_lock(out_dir), Progress(TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("best {task.fields[best]}"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
+                  TimeElapsedColumn(), console=err.console, transient=True, disable=quiet) as bar:
         task = bar.add_task("trials", total=trials, best="—")
         result = run_calibration(scenario, cut, trials, out_dir, seeds=seeds, only=only, sampler_seed=sampler_seed,
                                  observed=observed, plots=plots, forecast_runs=forecast_runs, workers=workers,
@@ -89,6 +89,8 @@ def calibrate(
     add_report(out_dir, plots and report)
     if quiet:
         return
+    from rich.table import Table
+
     table = Table(title=f"calibration of {scenario} on figures up to {cut}", box=None, pad_edge=False,
                   padding=(0, 1), header_style="bold underline")
     for name, justify in [("parameter", "left"), ("was", "right"), ("fitted", "right"), ("range", "left")]:
@@ -105,16 +107,20 @@ def calibrate(
 
 
 def _calibrate_abc(scenario: str, cut, out_dir: Path, *, quiet: bool, **options) -> None:
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
     from ..forecast.variance import describe
     from .posterior_calibration import calibrate_posterior
 
     with Progress(TextColumn("[bold]simulations"), TextColumn("{task.completed}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=quiet) as bar:
+                  console=err.console, transient=True, disable=quiet) as bar:
         task = bar.add_task("abc", total=None)
         result = calibrate_posterior(scenario, cut, out_dir, progress=lambda n: bar.update(task, completed=n), **options)
     if quiet:
         return
     r = result.posterior.description["result"]
+    from rich.table import Table
+
     table = Table(title=f"posterior of {scenario} given figures up to {cut} — median [90 % interval]", box=None,
                   pad_edge=False, padding=(0, 1), header_style="bold underline")
     for name, justify in [("parameter", "left"), ("was", "right"), ("median", "right"), ("90 % interval", "left"),

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
+from ..console import LazyConsole
 from ..studies.cli import SCHEDULER_HELP, _workers
 
-err = Console(stderr=True)
-out = Console()
+err = LazyConsole(stderr=True)   # rich is imported when something is printed (console.py)
+out = LazyConsole()
 WORKERS_HELP = "Worker processes on this machine (a Dask LocalCluster); 1 (default) runs in this process."
 
 
@@ -53,6 +52,8 @@ def allocate(
     add_report(out_dir, plots and report)
     if quiet:
         return
+    from rich.table import Table
+
     table = Table(title=f"allocate {country}: {result['window'][0]} … {result['window'][1]}, {runs} paired runs per arm",
                   box=None, header_style="bold underline")
     for col in ("arm", "outcome", "mean [90 %]", "vs scenario [90 %]", "runs lower"):
@@ -99,6 +100,8 @@ def tradeoffs(
     add_report(out_dir, plots and report)
     if quiet:
         return
+    from rich.table import Table
+
     table = Table(title=f"Pareto front: {len(result['front'])} of {result['trials']} trials", box=None,
                   header_style="bold underline")
     labels = result["objectives"]

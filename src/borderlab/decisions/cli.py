@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from ..errors import BorderlabError
 from ..report.cli import NO_REPORT_HELP, add_report
@@ -76,6 +75,8 @@ def _list_variants(base: str) -> None:
     if not named:
         out.print(f"{base} ships no variants (a folder variants/ next to its scenario.yaml holds them)")
         return
+    from rich.table import Table
+
     t = Table(title=f"variants of {base}", box=None, header_style="bold underline")
     t.add_column("name")
     t.add_column("description")
@@ -90,6 +91,8 @@ def print_comparison(manifest: dict, table, out_dir: Path, all_scopes: bool = Fa
 
     rows = [r for r in table.to_pylist() if all_scopes or r["scope"] == TOTAL]
     arms = list(dict.fromkeys(r["arm"] for r in rows))
+    from rich.table import Table
+
     t = Table(title=f"{manifest['scenario']}: {manifest['runs_per_arm']} paired runs per arm, "
                     f"{manifest['window'][0]} … {manifest['window'][1]} — mean [5 %, 95 % of runs]",
               box=None, header_style="bold underline")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-err = Console(stderr=True)
+from ..console import LazyConsole
+
+err = LazyConsole(stderr=True)   # rich is imported when something is printed (console.py)
 
 
 def explore(

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from ..reporting.outdir import FORCE_HELP
 
@@ -51,22 +50,26 @@ def run_cmd(
         if source is None and input_csv is None:
             raise InputFileError("give a Flee folder (or --input-csv, --source-data and --settings)\n"
                                  "    hint: borderlab flee run path/to/mali2012")
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         from ..reporting.run_folder import check_out_dir
         from .outputs import write_flee_run
         if out_dir is not None:
             check_out_dir(out_dir, force)   # refused before the simulation, not after it
         from .runner import run_flee
-        with Progress(TextColumn("[bold]flee"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
-            task = bar.add_task("flee", total=None)
+        inputs = dict(seed=seed, days=days, overrides=_overrides(set_), input_csv=input_csv,
+                      source_data=source_data, settings=settings)
+        if quiet:   # no bar: rich's progress module is not even imported
+            run = run_flee(source, **inputs)
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            def progress(day: int, total: int) -> None:
-                bar.update(task, completed=day + 1, total=total)
+            with Progress(TextColumn("[bold]flee"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
+                          TimeElapsedColumn(), console=err.console, transient=True) as bar:
+                task = bar.add_task("flee", total=None)
 
-            run = run_flee(source, seed=seed, days=days, overrides=_overrides(set_), input_csv=input_csv,
-                           source_data=source_data, settings=settings, progress=progress)
+                def progress(day: int, total: int) -> None:
+                    bar.update(task, completed=day + 1, total=total)
+
+                run = run_flee(source, progress=progress, **inputs)
         target = out_dir or Path("runs") / f"flee-{run.name}"
         summary = write_flee_run(run, target, plots=plots, force=force, report=plots and report)
         for w in run.warnings:
@@ -77,6 +80,8 @@ def run_cmd(
 
 
 def _print(summary: dict, run, target: Path, out) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{summary['case']} (seed {summary['seed']}), {summary['period'][0]} → {summary['period'][1]}",
                   box=None, pad_edge=False, padding=(0, 1), header_style="bold underline")
     for col, just in (("camp", "left"), ("sim (end)", "right"), ("UNHCR (end)", "right"), ("mean |sim−data|", "right")):

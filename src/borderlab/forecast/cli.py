@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-out = Console()
-err = Console(stderr=True)
+from ..console import LazyConsole
+
+out = LazyConsole()   # rich is imported when something is printed (console.py)
+err = LazyConsole(stderr=True)
 
 
 def _settings(runs: int, population: int, generations: int, max_simulations: int, seed: int, params,

@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
+from ..console import LazyConsole
 from ..errors import BorderlabError
 from ..report.cli import NO_REPORT_HELP, add_report
 from ..reporting.outdir import FORCE_HELP
 
-err = Console(stderr=True)
-out = Console()
+err = LazyConsole(stderr=True)   # rich is imported when something is printed (console.py)
+out = LazyConsole()
 
 SCENARIO_HELP = "Built-in scenario name, path to a YAML scenario, or a Flee input folder."
 WORKERS_HELP = ("Worker processes on this machine (a Dask LocalCluster); 1 runs in this process. "
@@ -32,8 +30,10 @@ class Method(str, Enum):
 
 
 def _progress(label: str, quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True, disable=quiet)
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=err.console, transient=True, disable=quiet)
     task = bar.add_task(label, total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -139,6 +139,8 @@ def _print_ensemble(manifest: dict, out_dir: Path) -> None:
             GROUP BY ALL ORDER BY scope, metric""").fetchall()
     finally:
         con.close()
+    from rich.table import Table
+
     table = Table(title=f"{manifest['scenario']}: {manifest['runs']} runs, totals over the period — median [5 %, 95 %]",
                   box=None, header_style="bold underline")
     metrics = ["new_attempts", "new_turnbacks", "new_detentions", "new_onward", "new_deaths"]
@@ -208,6 +210,8 @@ def sensitivity(
         return
     info = manifest["outputs"]
     m = info["metric"]
+    from rich.table import Table
+
     t = Table(title=f"{method.value} indices of {m['reduce']} {m['name']} ({m['scope']}), 95 % CI half-widths",
               box=None, header_style="bold underline")
     cols = ["S1", "S1_conf", "ST", "ST_conf"] if method is Method.sobol else ["mu_star", "mu_star_conf", "mu", "sigma"]
