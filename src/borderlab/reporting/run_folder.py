@@ -8,7 +8,6 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..analysis.observations import load_observations
 from .outdir import check_output, replace_folder
 from .summary import build_manifest, build_summary
 
@@ -16,10 +15,13 @@ RUN_KIND = "run"   # also Flee runs: both are run folders (validate reads either
 
 
 def observations_for(run):
-    """The scenario's observed figures, if it names a file (relative to the scenario)."""
+    """The scenario's observed figures, if it names a file (relative to the scenario); the
+    reader is imported only then (toy-border and Flee runs name none: docs/performance.md)."""
     rel = run.loaded.scenario.observed
     if not rel:
         return []
+    from ..analysis.observations import load_observations
+
     return load_observations(run.loaded.folder / rel)
 
 

@@ -10,13 +10,20 @@ from ..errors import BorderlabError, ScenarioError
 from .schema import Scenario
 
 
+def _load_observations(path: Path):
+    """analysis.observations.load_observations, imported only for a scenario that names an
+    `observed:` file (docs/performance.md, "Startup")."""
+    from ..analysis.observations import load_observations
+
+    return load_observations(path)
+
+
 def check_input_files(sc: Scenario, folder: Path) -> list[tuple[tuple, str, str]]:
     """(field path, message, hint) for each named input file that cannot be used."""
-    from ..analysis.observations import load_observations
     from ..models.temperature import read_temperature_csv
 
     out = []
-    named = [(("observed",), sc.observed, load_observations),
+    named = [(("observed",), sc.observed, _load_observations),
              (("humanitarian", "temperature", "csv"), sc.humanitarian.temperature.csv, read_temperature_csv)]
     for field, rel, reader in named:
         if not rel:
