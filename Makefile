@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the kernels compiled ahead of time (numba.pycc): commands then start without importing numba
+KERNELS := src/borderlab/engine/_built/manifest.json
+KERNEL_SOURCES := $(wildcard src/borderlab/engine/*.py src/borderlab/models/*.py src/borderlab/flee/kernels.py)
 
 .PHONY: demo test bench check clean docs
 
@@ -13,17 +16,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(KERNELS): $(STAMP) $(KERNEL_SOURCES)
+	$(BIN)/python -m borderlab.engine.kernel_build
+
+demo: $(KERNELS)
 	$(BIN)/borderlab run belarus-eu-2021 --out runs/belarus-eu-2021
 
-test: $(STAMP)
+test: $(KERNELS)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(KERNELS)
 	$(BIN)/borderlab bench
 
 docs: $(STAMP)
 	$(BIN)/python docs/generate_scenario_reference.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache src/borderlab/engine/_built

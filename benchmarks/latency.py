@@ -12,6 +12,7 @@ shared machine) and the median peak resident memory of that process (`os.wait4`)
     .venv/bin/python benchmarks/latency.py --bench                 # + `borderlab bench --json` (minutes)
     git archive HEAD src | tar -x -C /tmp/base    # before/after, both under the same load:
     .venv/bin/python benchmarks/latency.py --baseline-src /tmp/base/src --sim-repeats 0
+    .venv/bin/python benchmarks/latency.py --baseline-env BORDERLAB_KERNELS=jit   # built kernels vs numba's JIT
 
 Figures from different machines differ by the machine, so the host yardstick is printed
 with them: `borderlab bench`'s pure-Python loop (host_python_mloops_per_s, higher is faster)
@@ -89,8 +90,12 @@ if "numba" in sys.modules:
                                 "signatures": len(obj.overloads),
                                 "cache_hits": sum(obj.stats.cache_hits.values()),
                                 "cache_misses": sum(obj.stats.cache_misses.values())})
+from borderlab.engine import ahead_of_time
+built = {"status": ahead_of_time.built_status(),
+         "kernels_called": sum(k.calls_built > 0 for k in ahead_of_time.kernels().values()),
+         "calls": sum(k.calls_built for k in ahead_of_time.kernels().values())}
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(%r))
-json.dump({"heavy_imported": heavy, "kernels": kernels, **timing}, open(report_to, "w"))
+json.dump({"heavy_imported": heavy, "kernels": kernels, "built": built, **timing}, open(report_to, "w"))
 """ % (HEAVY,)
 
 _SIM_CHILD = r"""
@@ -189,12 +194,16 @@ def run_measured(cmd: list[str], timeout: float | None = None, env: dict | None 
                 "stderr": ferr.read().decode(errors="replace")}
 
 
-def median_case(name: str, cmd: list[str], repeats: int, timeout: float, baseline_src: Path | None = None) -> dict:
-    """Median figures of `repeats` runs; with `baseline_src`, each repeat also runs the
-    command with PYTHONPATH=baseline_src, alternately, so both see the same machine load."""
+def median_case(name: str, cmd: list[str], repeats: int, timeout: float, baseline_src: Path | None = None,
+                baseline_env: dict | None = None) -> dict:
+    """Median figures of `repeats` runs; with `baseline_src` (PYTHONPATH) and/or
+    `baseline_env` (extra environment, e.g. BORDERLAB_KERNELS=jit), each repeat also runs
+    the baseline, alternately, so both see the same machine load."""
     trees = {"this tree": None}
-    if baseline_src is not None:
-        trees["baseline"] = dict(os.environ, PYTHONPATH=str(baseline_src))
+    if baseline_src is not None or baseline_env:
+        trees["baseline"] = dict(os.environ, **(baseline_env or {}))
+        if baseline_src is not None:
+            trees["baseline"]["PYTHONPATH"] = str(baseline_src)
     cmds = {label: with_no_report(cmd, env) for label, env in trees.items()}
     for label, env in trees.items():
         run_measured(cmds[label], timeout, env)  # warm-up: numba's cache, the OS file cache
@@ -213,8 +222,9 @@ def median_case(name: str, cmd: list[str], repeats: int, timeout: float, baselin
                 "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in rs), 1)}
 
     case = {"case": name, "command": " ".join(cmds["this tree"]), "repeats": repeats, **summary(runs["this tree"])}
-    if baseline_src is not None:
-        case["baseline"] = {"pythonpath": str(baseline_src), **summary(runs["baseline"])}
+    if "baseline" in trees:
+        case["baseline"] = {"pythonpath": str(baseline_src) if baseline_src else None, "env": baseline_env or {},
+                            **summary(runs["baseline"])}
     return case
 
 
@@ -237,6 +247,7 @@ def profile_command(args: list[str], tmp: Path) -> dict:
     return {"imports_total_ms": round(total_ms), "top_imports_ms": [[n, round(c / 1000)] for n, c in top],
             "first_import_of": {pkg: importer_chain(entries, pkg) for pkg in found["heavy_imported"]},
             "heavy_imported": found["heavy_imported"],
+            "built_kernels": found["built"],
             "numba": {"kernels_defined": len(kernels), "kernels_used": sum(k["signatures"] > 0 for k in kernels),
                       "signatures": sum(k["signatures"] for k in kernels),
                       "loaded_from_cache": sum(k["cache_hits"] for k in kernels),
@@ -303,6 +314,9 @@ def main() -> None:
     ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "flee",
                     help="folder holding mali2012/ (default ../shared/data/flee)")
     ap.add_argument("--profile", action="store_true", help="also profile imports and numba kernels per command")
+    ap.add_argument("--baseline-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="run the baseline with this environment variable too (repeatable), e.g. "
+                         "BORDERLAB_KERNELS=jit for the kernels on numba's JIT rather than built ahead of time")
     ap.add_argument("--baseline-src", type=Path, default=None,
                     help="also run each startup case with PYTHONPATH=THIS (another checkout's src/), alternating")
     ap.add_argument("--sim-repeats", type=int, default=5, help="belarus-eu-2021 sim.run() repeats (0: skip)")
@@ -323,7 +337,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="borderlab-latency-") as tmpname:
         tmp = Path(tmpname)
         for name, cmd in startup_cases(a.data_root, tmp).items():
-            case = median_case(name, cmd, a.repeats, a.timeout, a.baseline_src)
+            case = median_case(name, cmd, a.repeats, a.timeout, a.baseline_src,
+                               dict(kv.split("=", 1) for kv in a.baseline_env))
             figures["cases"].append(case)
             for label, c in (("", case), ("  baseline", case.get("baseline"))):
                 if c:
@@ -333,9 +348,11 @@ def main() -> None:
                 prof = profile_command(with_no_report(cmd)[len(cli()):], tmp)
                 figures["profiles"][name] = prof
                 if "error" not in prof:
-                    nb = prof["numba"]
+                    nb, built = prof["numba"], prof["built_kernels"]
                     print(f"    imports {prof['imports_total_ms']} ms; heavy: {', '.join(prof['heavy_imported'])}\n"
                           f"    top: {', '.join(f'{n} {ms}' for n, ms in prof['top_imports_ms'][:8])}\n"
+                          f"    kernels: {built['status']}; {built['kernels_called']} built kernels called "
+                          f"{built['calls']} times\n"
                           f"    numba: {nb['kernels_used']} of {nb['kernels_defined']} kernels used, "
                           f"{nb['signatures']} signatures ({nb['loaded_from_cache']} from cache, {nb['compiled']} compiled) "
                           f"in {nb['compile_or_load_s']} s", flush=True)

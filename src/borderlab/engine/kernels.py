@@ -6,7 +6,6 @@ same answer for the same draws, and tests can feed them hand-made numbers.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
 from .numba_cache import cached_njit
@@ -515,13 +514,19 @@ def admit_in_order(country, free):
 
 
 def compiled_signatures() -> int:
-    """Kernel signatures this process compiled rather than loaded from numba's on-disk
-    cache: non-zero only on the first run after installing (or after a kernel changed).
-    Counts these kernels and the phase kernels beside each mechanism (borderlab.models)."""
+    """Kernel signatures this process compiled rather than loaded from the ahead-of-time
+    build or numba's on-disk cache: non-zero only on the first run after installing (or
+    after a kernel changed). Counts these kernels and the phase kernels beside each
+    mechanism (borderlab.models)."""
+    from .ahead_of_time import jit_active
+
+    if not jit_active():
+        return 0   # numba never ran: every kernel came from the build
     import sys
+
+    from numba.core.registry import CPUDispatcher
 
     spaces = [globals()] + [vars(m) for name, m in list(sys.modules.items())
                             if name.startswith("borderlab.models.") and m is not None]
-    dispatchers = {id(d): d for space in spaces for d in space.values()
-                   if isinstance(d, nb.core.registry.CPUDispatcher)}
+    dispatchers = {id(d): d for space in spaces for d in space.values() if isinstance(d, CPUDispatcher)}
     return sum(sum(d.stats.cache_misses.values()) for d in dispatchers.values())

@@ -1,4 +1,8 @@
-"""Numba's on-disk cache where one can be written; a private temp folder, or none, where not.
+"""Numba's JIT with its on-disk cache where one can be written; a private temp folder, or none, where not.
+
+`cached_njit` is how every kernel is declared. It returns an `ahead_of_time.Kernel`, which
+runs the kernel's built machine code when there is one; numba itself is only imported here,
+when a kernel needs the JIT (no build, a changed source, new argument types).
 
 numba caches compiled kernels beside their source (`__pycache__`), else under
 `~/.cache/numba` (or `NUMBA_CACHE_DIR`). A read-only install run by a user whose home
@@ -16,9 +20,6 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-
-import numba as nb
-from numba.core import config
 
 log = logging.getLogger("borderlab")
 
@@ -44,31 +45,51 @@ def _load_numpy_support_without_blas() -> None:
             del sys.modules[blas]
 
 
-_load_numpy_support_without_blas()
-
-_state: dict[str, object] = {"fallback": None}   # None: not needed yet; a path; or False: no cache
+_state: dict[str, object] = {"fallback": None, "numba": False}   # fallback: None: not needed yet; a path; False: no cache
 
 
 def cached_njit(**options):
-    """`numba.njit(cache=True, **options)` that falls back instead of failing to import."""
+    """Declare a kernel: `numba.njit(cache=True, **options)`, run from the ahead-of-time
+    build when it has one (`ahead_of_time.Kernel`)."""
+    from . import ahead_of_time
+
     def decorate(fn):
-        if _state["fallback"] is not False:
-            try:
-                return nb.njit(cache=True, **options)(fn)
-            except RuntimeError as exc:
-                if "cannot cache" not in str(exc):
-                    raise
-            if _state["fallback"] is None:
-                dispatcher = _cache_in_private_folder(fn, options)
-                if dispatcher is not None:
-                    return dispatcher
-            _state["fallback"] = False
-            log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
-        return nb.njit(**options)(fn)
+        if ahead_of_time.jit_active():   # numba is in use already: a dispatcher, so jitted callers can see it
+            return jit_dispatcher(fn, options)
+        return ahead_of_time.Kernel(fn, options)
     return decorate
 
 
+def _numba():
+    """Import numba once, with its NumPy support loaded without the BLAS probe."""
+    import numba as nb
+    if not _state["numba"]:
+        _load_numpy_support_without_blas()
+        _state["numba"] = True
+    return nb
+
+
+def jit_dispatcher(fn, options: dict):
+    """`numba.njit(cache=True, **options)(fn)` that falls back instead of failing."""
+    nb = _numba()
+    if _state["fallback"] is not False:
+        try:
+            return nb.njit(cache=True, **options)(fn)
+        except RuntimeError as exc:
+            if "cannot cache" not in str(exc):
+                raise
+        if _state["fallback"] is None:
+            dispatcher = _cache_in_private_folder(fn, options)
+            if dispatcher is not None:
+                return dispatcher
+        _state["fallback"] = False
+        log.warning("notice: numba cannot cache compiled kernels anywhere; compiling them in each run")
+    return nb.njit(**options)(fn)
+
+
 def _cache_in_private_folder(fn, options):
+    nb = _numba()
+    from numba.core import config
     folder = private_cache_folder()
     if folder is None:
         return None

@@ -15,7 +15,6 @@ agent, k) — not on how many other agents drew before.
 
 from __future__ import annotations
 
-import numba as nb
 
 from ..engine.kernels import hashed_uniform_one
 from ..engine.numba_cache import cached_njit

@@ -41,7 +41,7 @@ def out_csv_text(run) -> str:
 
 
 def build_manifest(run) -> dict:
-    import numba
+    from ..engine.ahead_of_time import built_status, numba_version
     import pydantic
     loaded = run.loaded
     return {
@@ -63,7 +63,8 @@ def build_manifest(run) -> dict:
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {"numpy": np.__version__, "numba": numba.__version__, "pydantic": pydantic.__version__},
+        "packages": {"numpy": np.__version__, "numba": numba_version(), "pydantic": pydantic.__version__},
+        "kernels": built_status(),   # built ahead of time, or numba JIT and why
         "provenance": loaded.scenario.provenance,
     }
 

@@ -335,8 +335,8 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     keys = np.empty(ns, dtype=np.float64)
     for j in range(ns):
         z = seg_zone[seg_by_zone[j]]
-        start = zone_seg_start[z]
-        base = 0.0 if start == 0 else cw[start - 1]
+        first = zone_seg_start[z]
+        base = 0.0 if first == 0 else cw[first - 1]
         frac = (cw[j] - base) / max(tot[z], 1e-300)
         keys[j] = z + min(frac, 1.0)
     # cut each zone's queue into groups of lo..hi people; each group picks a segment

@@ -181,6 +181,11 @@ def _acquire(path: Path, out: Path, wait_s: float) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            for _ in range(10):   # the holder writes its pid just after it takes the lock
+                if holder:
+                    break
+                time.sleep(0.01)
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             if time.monotonic() >= deadline:
                 raise InputFileError(f"{out}: another borderlab process{f' (pid {holder})' if holder else ''} "

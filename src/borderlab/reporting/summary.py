@@ -83,7 +83,7 @@ def flatten_params(obj, prefix="") -> dict:
 
 def build_manifest(run, extra: dict | None = None) -> dict:
     sc_json = run.loaded.scenario.model_dump(mode="json", by_alias=True)
-    import numba
+    from ..engine.ahead_of_time import built_status, numba_version
     import numpy
     import pydantic
     return {
@@ -99,7 +99,8 @@ def build_manifest(run, extra: dict | None = None) -> dict:
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {"numpy": numpy.__version__, "numba": numba.__version__, "pydantic": pydantic.__version__},
+        "packages": {"numpy": numpy.__version__, "numba": numba_version(), "pydantic": pydantic.__version__},
+        "kernels": built_status(),   # built ahead of time, or numba JIT and why
         "loop": [name for name, _ in run.sim.loop],
         "random_streams": run.sim.streams.names(),
         "parameters": flatten_params(sc_json),

@@ -314,7 +314,7 @@ def _run_plan(plan, out: Path, summarise, study: str, workers, scheduler, batch,
 
 def build_study_manifest(plan: EnsemblePlan, stats: ExecStats, study: str, extra: dict) -> dict:
     import dask
-    import numba
+    from ..engine.ahead_of_time import built_status, numba_version
     import numpy
 
     loaded = plan.source.loaded
@@ -331,6 +331,7 @@ def build_study_manifest(plan: EnsemblePlan, stats: ExecStats, study: str, extra
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {"numpy": numpy.__version__, "numba": numba.__version__, "dask": dask.__version__},
+        "packages": {"numpy": numpy.__version__, "numba": numba_version(), "dask": dask.__version__},
+        "kernels": built_status(),   # built ahead of time, or numba JIT and why
     }
 

@@ -1,0 +1,156 @@
+"""Kernels built ahead of time (engine/ahead_of_time.py, engine/kernel_build.py).
+
+The built code checks no argument types itself, so the lookup key must be exactly numba's
+type of every argument; a command with the build must not import numba at all and must
+give the JIT's numbers; a stale, failed or foreign build must not be used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+from borderlab.engine import ahead_of_time as aot
+from borderlab.engine.kernel_build import key_for
+from flee_case import write_case
+
+
+def _arrays():
+    """Arrays of every dtype the kernels use, in every layout numba tells apart."""
+    out = []
+    for dtype in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64, np.float32, np.float64):
+        base = np.arange(24).astype(dtype)
+        readonly = base.copy()
+        readonly.setflags(write=False)
+        out += [base, base[::2], readonly, base.reshape(4, 6), base.reshape(4, 6).T, base.reshape(4, 6)[:, ::2],
+                base[:0], base.reshape(2, 3, 4), np.asarray(base[3])]
+    return out
+
+
+SCALARS = [True, 3, -(2 ** 62), 2.5, np.bool_(False), np.int8(1), np.int32(7), np.int64(-3), np.uint64(5),
+           np.float32(0.5), np.float64(1.5)]
+
+
+@pytest.mark.parametrize("value", _arrays() + SCALARS, ids=lambda v: f"{type(v).__name__}")
+def test_the_key_of_a_value_is_the_key_of_its_numba_type(value):
+    assert aot.signature_key((value,)) == key_for((numba.typeof(value),))
+
+
+def test_values_of_different_numba_types_never_share_a_key():
+    typed: dict[tuple, set] = {}
+    for value in _arrays() + SCALARS:
+        typed.setdefault(aot.signature_key((value,)), set()).add(str(numba.typeof(value)))
+    assert all(len(types) == 1 for types in typed.values()), [t for t in typed.values() if len(t) > 1]
+
+
+def test_values_the_keys_do_not_describe_have_no_key():
+    big_endian = np.arange(3, dtype=">i8")
+    for args in [([1, 2],), (2 ** 64,), (big_endian,), ("text",), (None,), (np.arange(3), {"a": 1})]:
+        assert aot.signature_key(args) is None
+
+
+def _built_kernel(name: str) -> aot.Kernel:
+    table = aot.built_table()
+    assert table, f"no usable build ({aot.built_status()}): run `make` or `python -m borderlab.engine.kernel_build`"
+    return aot.kernels()[name]
+
+
+def test_other_argument_types_run_on_the_jit_not_the_built_code():
+    """merge_ascending is built for C-contiguous writeable int64 arrays only: int32,
+    strided and read-only arrays must not reach that code (it would misread them)."""
+    merge = _built_kernel("borderlab.engine.kernels.merge_ascending")
+    a, b = np.array([1, 4, 9, 12], np.int64), np.array([2, 4, 10], np.int64)
+    expected = [1, 2, 4, 9, 10, 12]
+    before = merge.calls_built
+    assert merge(a, b).tolist() == expected
+    assert merge.calls_built == before + 1
+    wide = np.array([1, 0, 4, 0, 9, 0, 12, 0], np.int64)
+    readonly = b.copy()
+    readonly.setflags(write=False)
+    for args in [(a.astype(np.int32), b.astype(np.int32)), (wide[::2], b), (a, readonly)]:
+        assert merge(*args).tolist() == expected
+    assert merge.calls_built == before + 1
+
+
+CHILD = """
+import hashlib, json, sys
+from conftest import STOCHASTIC
+from borderlab.engine.ahead_of_time import built_status, kernels
+from borderlab.flee.runner import run_flee
+from borderlab.scenario.loader import load_scenario
+from borderlab.simulation import build_sim
+
+digest = hashlib.sha256()
+sim = build_sim(load_scenario("toy-border", STOCHASTIC), seed=3)
+sim.run()
+for a in [sim.status_counts, sim.flow_log, *(sim.pop.column(c) for c in sim.pop.columns),
+          *(m.data for m in sim.results.metrics.values())]:
+    digest.update(a.tobytes())
+flee = run_flee(sys.argv[1], seed=2)
+digest.update(flee.sim_camp.tobytes())
+print(json.dumps({"digest": digest.hexdigest(), "numba": "numba" in sys.modules, "kernels": built_status(),
+                  "built_calls": sum(k.calls_built for k in kernels().values())}))
+"""
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _child(case, env_extra: dict) -> dict:
+    env = {**os.environ, **env_extra}
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(case)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_run_with_the_build_imports_no_numba_and_gives_the_jits_numbers(tmp_path):
+    _built_kernel("borderlab.engine.kernels.merge_ascending")
+    case = write_case(tmp_path / "case")
+    built = _child(case, {})
+    jit = _child(case, {aot.ENV_SWITCH: "jit"})
+    assert built["kernels"] == "built ahead of time" and not built["numba"] and built["built_calls"] > 100
+    assert jit["kernels"].startswith("numba JIT") and jit["numba"] and jit["built_calls"] == 0
+    assert built["digest"] == jit["digest"]
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"fingerprint": "0" * 64}, "the kernel sources changed"),
+    ({"cpu": "another"}, "built on another CPU"),
+    ({"key_format": -1}, "built by another version"),
+    ({"failed": "no compiler"}, "the build failed: no compiler"),
+    (None, "no build"),
+])
+def test_a_stale_foreign_failed_or_missing_build_is_not_used(change, reason, tmp_path, monkeypatch):
+    manifest = json.loads(aot.MANIFEST.read_text()) if aot.MANIFEST.is_file() else {}
+    folder = tmp_path / "_built"
+    folder.mkdir()
+    if change is not None:
+        if not manifest:
+            pytest.fail("no build to alter: run `make`")
+        (folder / "manifest.json").write_text(json.dumps({**manifest, **change}))
+    monkeypatch.setattr(aot, "BUILD_FOLDER", folder)
+    monkeypatch.setattr(aot, "MANIFEST", folder / "manifest.json")
+    table, why = aot._load()
+    assert table is None and why.startswith(reason)
+
+
+def test_arguments_convert_to_a_built_signature_as_numba_converts_them():
+    i8 = np.dtype(np.int64)
+    c, f, any_layout = aot.ALIGNED | aot.C_CONTIGUOUS, aot.ALIGNED | aot.F_CONTIGUOUS, aot.ALIGNED
+    w = aot.WRITEABLE
+    assert aot._converts((i8, 1, c | w), (i8, 1, any_layout | w))        # contiguous where any layout is taken
+    assert aot._converts((i8, 2, f | w), (i8, 2, any_layout))            # writeable where read-only is taken
+    assert not aot._converts((i8, 1, any_layout | w), (i8, 1, c | w))    # strided where contiguous is assumed
+    assert not aot._converts((i8, 1, c), (i8, 1, c | w))                 # read-only where it may be written
+    assert not aot._converts((i8, 2, c | w), (i8, 2, f | w))
+    assert not aot._converts((np.dtype(np.int32), 1, c | w), (i8, 1, c | w))
+    assert not aot._converts((i8, 1, w), (i8, 1, any_layout | w))         # unaligned
+    assert not aot._converts((np.dtype(np.int32), aot.SCALAR, 0), (i8, aot.SCALAR, 0))
