@@ -154,3 +154,16 @@ def test_arguments_convert_to_a_built_signature_as_numba_converts_them():
     assert not aot._converts((np.dtype(np.int32), 1, c | w), (i8, 1, c | w))
     assert not aot._converts((i8, 1, w), (i8, 1, any_layout | w))         # unaligned
     assert not aot._converts((np.dtype(np.int32), aot.SCALAR, 0), (i8, aot.SCALAR, 0))
+
+
+@pytest.mark.parametrize("runs, kernels", [(2, "built ahead of time"),
+                                           (aot.MANY_RUNS, "built ahead of time, then numba JIT (many runs in this process)")])
+def test_an_ensemble_with_many_runs_switches_to_the_jit(runs, kernels, tmp_path):
+    """numba's dispatch is cheaper per call, its start dearer: a process with many runs ahead switches."""
+    _built_kernel("borderlab.engine.kernels.merge_ascending")
+    out = tmp_path / "E"
+    proc = subprocess.run([sys.executable, "-m", "borderlab.cli", "ensemble", "toy-border", "--runs", str(runs),
+                           "--set", "end=2021-09-12", "-w", "1", "--no-plots", "-q", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((out / "manifest.json").read_text())["kernels"] == kernels

@@ -24,6 +24,9 @@ class TrialRunner:
     """Runs one scenario with given parameter values to the cut-off and scores it."""
 
     def __init__(self, base: LoadedScenario, until: dt.date, seeds: list[int], observations: list[Observation]):
+        from ..engine.ahead_of_time import prefer_jit_for_many_runs
+
+        prefer_jit_for_many_runs()   # a calibration runs hundreds of simulations
         self.base = base
         self.until = until
         self.seeds = list(seeds)

@@ -145,7 +145,7 @@ def built_status() -> str:
     built_table()
     if not _Built.table:
         return f"numba JIT ({_Built.reason})"
-    return "built ahead of time" + (" (numba JIT for other argument types)" if _Jit.active else "")
+    return "built ahead of time" + (f", then numba JIT ({_Jit.reason})" if _Jit.active else "")
 
 
 def _load() -> tuple[dict | None, str]:
@@ -208,9 +208,13 @@ def _converts(arg: tuple, param: tuple) -> bool:
 
 class _Jit:
     active = False
+    reason = ""
 
 
 _REGISTRY: dict[str, "Kernel"] = {}
+
+
+_UNSEEN = object()
 
 
 class Kernel:
@@ -224,38 +228,52 @@ class Kernel:
         self.__doc__, self.__wrapped__ = fn.__doc__, fn
         self.built = built_table().get(self.name, {})
         self.calls_built = 0
-        self._unbuilt: set[tuple] = set()
+        self._seen: dict[tuple, object] = {}   # raw key -> built function, or None for the JIT
         self._dispatcher = None
         _REGISTRY[self.name] = self
 
     def __call__(self, *args, **kwargs):
         if self.built and not kwargs:
-            key = signature_key(args)
-            fn = self.built.get(key)
-            if fn is None and key is not None and key not in self._unbuilt:
-                fn = self._accepting(key)
+            # the cheapest key that pins numba's type (the full flags, a scalar by its class);
+            # its first sight is resolved through `signature_key` and remembered
+            raw = tuple([(a.dtype, a.ndim, a.flags.num) if type(a) is np.ndarray else type(a) for a in args])
+            fn = self._seen.get(raw, _UNSEEN)
+            if fn is _UNSEEN:
+                fn = self._resolve(raw, args)
             if fn is not None:
                 self.calls_built += 1
-                return fn(*args)
+                try:
+                    return fn(*args)
+                except OverflowError:   # an int beyond int64: refused before the kernel ran
+                    if signature_key(args) is not None:
+                        raise
+                    self.calls_built -= 1
         return self.dispatcher(*args, **kwargs)
+
+    def _resolve(self, raw: tuple, args: tuple):
+        key = signature_key(args)
+        fn = None if key is None else self.built.get(key) or self._accepting(key)
+        if key is not None:   # (a Python int beyond int64 has no key: it is never remembered)
+            if len(self._seen) > 4096:
+                self._seen.clear()
+            self._seen[raw] = fn
+        return fn
 
     def _accepting(self, key: tuple):
         """A built signature these arguments convert to as numba converts them: a
         contiguous array passed where the build takes any layout ("A"), a writeable one
-        where it takes a read-only one; remembered either way."""
-        for built_key, fn in list(self.built.items()):
+        where it takes a read-only one."""
+        for built_key, fn in self.built.items():
             if len(built_key) == len(key) and all(_converts(key[i:i + 3], built_key[i:i + 3])
                                                   for i in range(0, len(key), 3)):
-                self.built[key] = fn
                 return fn
-        self._unbuilt.add(key)
         return None
 
     @property
     def dispatcher(self):
         """numba's JIT dispatcher for this kernel (numba is imported on first need)."""
         if self._dispatcher is None:
-            activate_jit()
+            activate_jit(f"{self.name} called with argument types the build lacks" if self.built else "")
         return self._dispatcher
 
     def __reduce__(self):   # pickled by name, like a function (Dask sends tasks that hold kernels)
@@ -270,7 +288,7 @@ def _kernel_named(module: str, qualname: str):
     return getattr(importlib.import_module(module), qualname)
 
 
-def activate_jit() -> None:
+def activate_jit(reason: str = "") -> None:
     """Make numba dispatchers for every kernel, and put them where jitted code looks.
 
     numba compiles a kernel that calls another by reading the callee from the caller's
@@ -291,7 +309,19 @@ def activate_jit() -> None:
         for attr, value in list(vars(module).items()):
             if isinstance(value, Kernel):
                 setattr(module, attr, value.dispatcher)
-    _Jit.active = True
+    _Jit.active, _Jit.reason = True, reason
+
+
+MANY_RUNS = 20   # simulations a process runs before numba's start (≈0.5 s) is repaid
+
+
+def prefer_jit_for_many_runs() -> None:
+    """For a process about to run many simulations (an ensemble's worker, a calibration):
+    switch to numba's JIT. The built module's calls cost a few µs more each than numba's
+    dispatcher (the type key is computed in Python, the arguments unboxed one by one):
+    ≈20 % of a belarus-eu-2021 run, against numba's ≈0.5 s start, once (docs/performance.md,
+    "Kernels built ahead of time"). The numbers are the same either way."""
+    activate_jit("many runs in this process")
 
 
 def jit_active() -> bool:

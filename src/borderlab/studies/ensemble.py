@@ -31,6 +31,7 @@ from typing import Callable
 
 
 from .. import __version__, interrupts
+from ..engine.ahead_of_time import MANY_RUNS, prefer_jit_for_many_runs
 from ..errors import BorderlabError
 from .plan import EnsemblePlan, open_source, plan_ensemble
 from .quantiles import write_quantiles
@@ -67,10 +68,14 @@ def run_batch(specs: list[RunSpec], out: str | None) -> list[dict]:
     return records
 
 
-def _warm(source: str, kind: str, overrides: list[str]) -> float:
-    """Import the engine and parse the scenario once per worker, before the first run."""
+def _warm(source: str, kind: str, overrides: list[str], many_runs: bool = False) -> float:
+    """Import the engine and parse the scenario once per worker, before the first run; a
+    worker with many runs ahead switches to numba's JIT (engine/ahead_of_time.py)."""
     t0 = time.perf_counter()
-    from .. import simulation  # noqa: F401  (imports numba kernels)
+    from .. import simulation  # noqa: F401  (imports the kernels)
+    if many_runs:
+        from ..engine.ahead_of_time import prefer_jit_for_many_runs
+        prefer_jit_for_many_runs()
     if kind == "scenario":
         load_cached(source, overrides)
     return time.perf_counter() - t0
@@ -195,6 +200,8 @@ def execute_plan(specs: list[RunSpec], out: Path, *, workers: int = 1, scheduler
         return stats
     workers = min(workers, len(todo))  # no idle processes for a small study
     if scheduler is None and workers == 1:
+        if len(todo) >= MANY_RUNS:
+            prefer_jit_for_many_runs()
         for spec in todo:
             records.extend(run_batch([spec], str(out)))
             if progress:
@@ -225,7 +232,7 @@ def _execute_dask(todo, out, workers, scheduler, batch, warm, stats, progress) -
         n = _n_workers(client) if scheduler else workers
         stats.workers, stats.runner = n, (f"dask scheduler {scheduler}" if scheduler else f"dask LocalCluster ({n} processes)")
         if warm:
-            client.run(_warm, *warm)
+            client.run(_warm, *warm, len(todo) >= MANY_RUNS * n)
         stats.start_s = time.perf_counter() - t0
         target = str(out.resolve()) if _workers_see(client, out) else None
         size = batch or batch_size(len(todo), n)
