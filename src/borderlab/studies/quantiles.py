@@ -64,7 +64,9 @@ def stacked_quantiles(files: list[Path]) -> pa.Table:
     keys = pq.read_table(files[0], columns=["date", "scope", "metric"])
     values = np.empty((len(files), keys.num_rows))
     for i, f in enumerate(files):
-        values[i] = pq.read_table(f, columns=["value"]).column(0).to_numpy()
+        # the file reader, one thread: ≈2 ms a run file against ≈6 ms for pq.read_table's
+        # dataset machinery (1,000 belarus-eu-2021 runs: ≈4 s less)
+        values[i] = pq.ParquetFile(f).read(columns=["value"], use_threads=False).column(0).to_numpy()
     q = np.empty((len(LEVELS), keys.num_rows))
     for a in range(0, keys.num_rows, BLOCK):
         q[:, a:a + BLOCK] = linear_quantiles(values[:, a:a + BLOCK])
