@@ -167,3 +167,22 @@ def test_an_ensemble_with_many_runs_switches_to_the_jit(runs, kernels, tmp_path)
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "manifest.json").read_text())["kernels"] == kernels
+
+
+def test_a_build_that_fails_says_why_once_and_leaves_the_jit(tmp_path, monkeypatch, capsys):
+    """No C compiler, a read-only install …: a notice and a manifest that records why, no traceback."""
+    from borderlab.engine import kernel_build
+
+    folder = tmp_path / "_built"
+    monkeypatch.setattr(kernel_build, "BUILD_FOLDER", folder)
+    monkeypatch.setattr(kernel_build, "MANIFEST", folder / "manifest.json")
+    monkeypatch.setattr(kernel_build, "build", lambda flee: (_ for _ in ()).throw(RuntimeError("no C compiler found")))
+    assert kernel_build.main([]) == 0
+    assert "could not be built ahead of time (RuntimeError: no C compiler found)" in capsys.readouterr().err
+    assert json.loads((folder / "manifest.json").read_text())["failed"] == "RuntimeError: no C compiler found"
+    def read_only(reason):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(kernel_build, "record_failure", read_only)   # where even that cannot be written
+    assert kernel_build.main([]) == 0
+    assert "could not be built ahead of time" in capsys.readouterr().err

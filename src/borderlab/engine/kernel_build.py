@@ -192,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         build(a.flee)
     except Exception as exc:   # no C compiler, a numba without pycc …: the JIT still works
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        record_failure(reason)
+        try:
+            record_failure(reason)
+        except OSError:   # a read-only install: nothing to record, nothing stale to read either
+            pass
         print(f"notice: the kernels could not be built ahead of time ({reason}); "
               "they will run on numba's JIT, about 0.3 s slower to start", file=sys.stderr)
     return 0
