@@ -477,3 +477,21 @@ def test_sorted_runs_is_unique_without_the_sort(values):
     u, i, inv, c = np.unique(a, return_index=True, return_inverse=True, return_counts=True)
     assert vals.tolist() == u.tolist() and start.tolist() == i.tolist()
     assert counts.tolist() == c.tolist() and inverse.tolist() == inv.reshape(-1).tolist()
+
+
+def test_the_seasonal_curve_counts_days_of_the_year_across_a_leap_day_and_new_year():
+    """T = mean − amplitude·cos(2π (doy − coldest) / 365.25), doy 1 on 1 January."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from borderlab.engine.calendar import Calendar
+    from borderlab.models.temperature import seasonal_curve
+
+    spec = SimpleNamespace(seasonal=SimpleNamespace(mean_c=2.0, amplitude_c=10.0, coldest_day_of_year=60))
+    cal = Calendar(dt.date(2024, 2, 28), dt.date(2024, 3, 2))   # 2024 is a leap year: doy 59, 60, 61, 62
+    doy = np.array([59, 60, 61, 62], dtype=float)
+    expected = 2.0 - 10.0 * np.cos(2 * np.pi * (doy - 60) / 365.25)
+    np.testing.assert_array_equal(seasonal_curve(spec, cal), expected)
+    cal = Calendar(dt.date(2021, 12, 31), dt.date(2022, 1, 1))
+    np.testing.assert_array_equal(seasonal_curve(spec, cal),
+                                  2.0 - 10.0 * np.cos(2 * np.pi * (np.array([365.0, 1.0]) - 60) / 365.25))

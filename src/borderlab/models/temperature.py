@@ -22,12 +22,14 @@ AR1_PERSISTENCE = 0.7
 
 def seasonal_curve(spec, cal) -> np.ndarray:
     s = spec.seasonal
-    doy = np.array([cal.date(d).timetuple().tm_yday for d in range(cal.n_days)], dtype=float)
+    dates = cal.dates()
+    doy = ((dates - dates.astype("datetime64[Y]")).astype(np.int64) + 1).astype(float)   # day of the year, 1 …
     return float(s.mean_c) - float(s.amplitude_c) * np.cos(2 * np.pi * (doy - float(s.coldest_day_of_year)) / 365.25)
 
 
 def daily_temperature(spec, cal, stream, folder: Path | None) -> np.ndarray:
-    base = seasonal_curve(spec, cal)
+    curve = seasonal_curve(spec, cal)
+    base = curve
     sd = float(spec.seasonal.noise_sd_c)
     if sd > 0:
         eps = stream.generator(0).normal(0.0, sd * np.sqrt(1 - AR1_PERSISTENCE**2), cal.n_days)
@@ -40,7 +42,6 @@ def daily_temperature(spec, cal, stream, folder: Path | None) -> np.ndarray:
         days = np.arange(cal.n_days)
         weights = np.zeros(cal.n_days)
         offsets = np.zeros(cal.n_days)
-        curve = seasonal_curve(spec, cal)
         for p in spec.points:
             d = cal.day(p.date)
             w = np.maximum(0.0, 1.0 - np.abs(days - d) / PIN_HALF_WIDTH_DAYS)
