@@ -273,7 +273,10 @@ class Kernel:
     def dispatcher(self):
         """numba's JIT dispatcher for this kernel (numba is imported on first need)."""
         if self._dispatcher is None:
-            activate_jit(f"{self.name} called with argument types the build lacks" if self.built else "")
+            if self.built:
+                activate_jit(f"{self.name} called with argument types the build lacks")
+            else:
+                activate_jit(f"{self.name} is not in the build" if _Built.table else "")
         return self._dispatcher
 
     def __reduce__(self):   # pickled by name, like a function (Dask sends tasks that hold kernels)
