@@ -194,6 +194,14 @@ def run_measured(cmd: list[str], timeout: float | None = None, env: dict | None 
                 "stderr": ferr.read().decode(errors="replace")}
 
 
+def key_value(text: str) -> tuple[str, str]:
+    """KEY=VALUE for --baseline-env (argparse turns the ValueError into a usage error, exit 2)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(text)
+    return key, value
+
+
 def median_case(name: str, cmd: list[str], repeats: int, timeout: float, baseline_src: Path | None = None,
                 baseline_env: dict | None = None) -> dict:
     """Median figures of `repeats` runs; with `baseline_src` (PYTHONPATH) and/or
@@ -314,7 +322,7 @@ def main() -> None:
     ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "flee",
                     help="folder holding mali2012/ (default ../shared/data/flee)")
     ap.add_argument("--profile", action="store_true", help="also profile imports and numba kernels per command")
-    ap.add_argument("--baseline-env", action="append", default=[], metavar="KEY=VALUE",
+    ap.add_argument("--baseline-env", action="append", default=[], metavar="KEY=VALUE", type=key_value,
                     help="run the baseline with this environment variable too (repeatable), e.g. "
                          "BORDERLAB_KERNELS=jit for the kernels on numba's JIT rather than built ahead of time")
     ap.add_argument("--baseline-src", type=Path, default=None,
@@ -338,7 +346,7 @@ def main() -> None:
         tmp = Path(tmpname)
         for name, cmd in startup_cases(a.data_root, tmp).items():
             case = median_case(name, cmd, a.repeats, a.timeout, a.baseline_src,
-                               dict(kv.split("=", 1) for kv in a.baseline_env))
+                               dict(a.baseline_env))
             figures["cases"].append(case)
             for label, c in (("", case), ("  baseline", case.get("baseline"))):
                 if c:

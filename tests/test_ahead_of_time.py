@@ -186,3 +186,13 @@ def test_a_build_that_fails_says_why_once_and_leaves_the_jit(tmp_path, monkeypat
     monkeypatch.setattr(kernel_build, "record_failure", read_only)   # where even that cannot be written
     assert kernel_build.main([]) == 0
     assert "could not be built ahead of time" in capsys.readouterr().err
+
+
+def test_a_mistyped_flee_folder_is_refused_before_any_work_and_leaves_the_build(tmp_path, capsys):
+    from borderlab.engine import kernel_build
+
+    before = aot.MANIFEST.read_bytes() if aot.MANIFEST.is_file() else None
+    assert kernel_build.main(["--flee", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "not a Flee input folder (no simsetting.yml there)" in err and "hint:" in err
+    assert (aot.MANIFEST.read_bytes() if aot.MANIFEST.is_file() else None) == before

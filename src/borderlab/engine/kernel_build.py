@@ -188,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(BUILD_FOLDER, ignore_errors=True)
         print(f"removed {BUILD_FOLDER}")
         return 0
+    for folder in a.flee or []:   # a mistyped folder is the user's error, not a failed build
+        if not (folder / "simsetting.yml").is_file():
+            print(f"error: --flee {folder}: not a Flee input folder (no simsetting.yml there)\n"
+                  "    hint: give folders like ../shared/data/flee/mali2012, or leave --flee out", file=sys.stderr)
+            return 2
     try:
         build(a.flee)
     except Exception as exc:   # no C compiler, a numba without pycc …: the JIT still works
