@@ -223,7 +223,7 @@ def test_dispatch_buses_the_first_in_the_capital_and_leads_staging_to_their_zone
         status, ti_next, node, dest, target, flows, np.int32(4), 2, np.array([1.0]), np.array([2]),
         np.array([-1, -1, 1, -1], np.int32), np.array([False, False, False, True]), np.uint64(5), np.uint64(6),
         next_hop, travel_days, np.int8(Status.CAPITAL), np.int8(Status.STAGING), np.int8(Status.TRANSIT),
-        np.arange(8))
+        np.arange(5), np.arange(5, 8))
     assert bad == -1 and bussed.tolist() == [0, 1] and led.tolist() == [5]
     assert target[:2].tolist() == [2, 2] and dest[:2].tolist() == [1, 1] and node[:2].tolist() == [1, 1]
     assert dest[5] == 2 and node[5] == 2 and ti_next[5] == 5

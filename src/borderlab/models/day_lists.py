@@ -38,8 +38,8 @@ import numpy as np
 
 from ..engine.status import Status
 
-MORNING = ((Status.TRANSIT,), (Status.CAPITAL, Status.STAGING), (Status.ZONE,))
-TRAVELLING, WAITING, IN_ZONE = range(3)
+MORNING = ((Status.TRANSIT,), (Status.CAPITAL,), (Status.STAGING,), (Status.ZONE,))
+TRAVELLING, IN_CAPITAL, AT_STAGING, IN_ZONE = range(4)
 EVENING = ((Status.INTERIOR,), (Status.DETAINED,), (Status.HOSPITAL,))
 INLAND, DETAINED, IN_HOSPITAL = range(3)
 

@@ -15,7 +15,7 @@ from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
-from .day_lists import WAITING, morning_people
+from .day_lists import AT_STAGING, IN_CAPITAL, morning_people
 
 
 _CAPITAL, _STAGING, _ZONE, _TRANSIT = (np.int8(s) for s in (Status.CAPITAL, Status.STAGING, Status.ZONE,
@@ -102,7 +102,7 @@ class Transit(Module):
             pop.status, pop.ti_next, pop.node, pop.dest, pop.target, pop.flows, np.int32(day), k,
             self.zone_cdf(day), self.zones, self.staging_of, self.is_shelter,
             k_choice, k_rechoice, g.next_hop, g.travel_days, _CAPITAL, _STAGING, _TRANSIT,
-            morning_people(pop, WAITING))
+            morning_people(pop, IN_CAPITAL), morning_people(pop, AT_STAGING))
         g.check_routed(bad, pop.node, "onwards")
         pop.traced_changes((bussed, "transit (bussed towards the border)"),
                             (led, "transit (led into the border zone)"))
@@ -118,25 +118,29 @@ def _pick_zone(cdf, zones, u):
 
 @cached_njit()
 def dispatch_people(status, ti_next, node, dest_col, target, flows, day, k, cdf, zones, staging_of, is_shelter,
-                    key_choice, key_rechoice, next_hop, travel_days, capital_code, staging_code, transit_code, live):
-    """`Transit.dispatch` in one pass; returns (−1 or the uid of someone with no route, the
+                    key_choice, key_rechoice, next_hop, travel_days, capital_code, staging_code, transit_code,
+                    in_capital, at_staging):
+    """`Transit.dispatch` in one pass over the people in the capital and at staging (each
+    list ascending, `day_lists`); returns (−1 or the uid of someone with no route, the
     uids bussed from the capital, the uids led from staging into the zone)."""
     # the first k people due in the capital (most wait there for a bus: only k are kept)
     seats = max(k, 0)
-    cap_due = np.empty(min(seats, live.shape[0]), dtype=np.int64)
-    stg_due = np.empty(live.shape[0], dtype=np.int64)
+    cap_due = np.empty(min(seats, in_capital.shape[0]), dtype=np.int64)
+    stg_due = np.empty(at_staging.shape[0], dtype=np.int64)
     n_cap = n_stg = 0
     any_cap = False
-    for i in live:
-        if ti_next[i] <= day:
-            if status[i] == capital_code:
-                any_cap = True
-                if n_cap < seats:
-                    cap_due[n_cap] = i
-                    n_cap += 1
-            elif status[i] == staging_code and not is_shelter[node[i]]:
-                stg_due[n_stg] = i
-                n_stg += 1
+    for i in in_capital:
+        if ti_next[i] <= day and status[i] == capital_code:
+            any_cap = True
+            if n_cap < seats:
+                cap_due[n_cap] = i
+                n_cap += 1
+            else:
+                break  # the buses are full: nobody else in the capital goes today
+    for i in at_staging:
+        if ti_next[i] <= day and status[i] == staging_code and not is_shelter[node[i]]:
+            stg_due[n_stg] = i
+            n_stg += 1
     # capital → staging (or straight to the zone where it has no staging area)
     bussed = np.empty(0, dtype=np.int64)
     if any_cap and k >= 0 and cdf.shape[0] > 0:
