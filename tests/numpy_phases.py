@@ -352,6 +352,7 @@ def advance(self, day: int) -> None:
     status = pop.status
     moving = pop.due(Status.TRANSIT, day)
     arrived = {}
+    ids, new_status = np.empty(0, np.int64), np.empty(0, np.int8)
     if moving.size:
         done = kernels.advance_travellers(moving, pop.node, pop.dest, pop.ti_next, status,
                                           day, g.next_hop, g.travel_days, self.arrive_status)
@@ -365,7 +366,7 @@ def advance(self, day: int) -> None:
         if pop.traced:
             for st, who in arrived.items():
                 pop._trace(who, f"arrived: {Status(st).name.lower()}")
-    self.sim.today["arrived"] = arrived
+    self.sim.today["arrived"] = (ids, new_status)  # as movement.advance leaves them (uid order)
     res = self.sim.results
     cap = arrived.get(int(Status.CAPITAL), np.empty(0, np.int64))
     if cap.size and "by_air" in pop.columns:
@@ -383,7 +384,8 @@ def advance(self, day: int) -> None:
 
 def on_arrivals(self, day: int) -> None:
     """Schedule the next move of people who reached the capital, staging or the zone today."""
-    arrived = self.sim.today.get("arrived", {})
+    ids, new_status = self.sim.today.get("arrived", (np.empty(0, np.int64), np.empty(0, np.int8)))
+    arrived = {int(st): ids[new_status == st] for st in np.unique(new_status)}
     pop = self.sim.pop
     cap = arrived.get(int(Status.CAPITAL))
     if cap is not None and cap.size:

@@ -15,6 +15,10 @@ Morning:
 - transit.dispatch takes those due in the capital or at staging. People reach the capital
   or staging only by movement.advance, and transit.arrivals then sets their next move a
   dwell of at least a day ahead: not due today.
+- health.shelter takes everyone at staging (inside a shelter) and in the zone (the
+  candidates), due or not: the lists plus today's arrivals (`sim.today["arrived"]`, from
+  movement.advance, the only way into either status), merged in uid order by the kernel.
+  The phases in between only take people away from staging and the zone.
 - border.checkpoint and orchestrator.launch take those due in the zone. People reach the
   zone only by movement.advance, and transit.arrivals makes them ready tomorrow (the
   phases before launch only take people out of the zone: shelters, crossing points).

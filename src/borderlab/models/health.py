@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.graph import TYPE_CODE
-from ..engine.kernels import depart_people, expose_and_give_up, geometric_wait, hashed_uniform_one
+from ..engine.kernels import depart_people, expose_and_give_up, geometric_wait, hashed_uniform_one, merge_ascending
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
 from ..engine.status import Status
-from .day_lists import IN_HOSPITAL, evening_people
+from .day_lists import AT_STAGING, IN_HOSPITAL, IN_ZONE, evening_people, morning_people
 from .reception import detain_one
 from .temperature import daily_temperature
 
@@ -32,6 +32,7 @@ from .temperature import daily_temperature
 _STAGING, _ZONE, _TRANSIT, _INTERIOR, _CAPITAL, _DEAD, _HOSPITAL, _DETAINED = (np.int8(s) for s in (
     Status.STAGING, Status.ZONE, Status.TRANSIT, Status.INTERIOR, Status.CAPITAL, Status.DEAD, Status.HOSPITAL,
     Status.DETAINED))
+_NOBODY = (np.empty(0, dtype=np.int64), None)  # no arrivals today (no movement module)
 NO_RETURNS = (np.uint64(0), 0.0, 0.0, 0.0, 0.0)  # expose_day's voluntary-return rule when not fused
 # what `Health.expose` records each day, in this order (one write: Results.pack)
 EXPOSE_SERIES = ("temperature_c", "person_days_below_0c", "mean_health_zone", "new_deaths", "new_hospitalised")
@@ -134,7 +135,8 @@ class Health(Module):
         bad, sheltered, sent_out, taken = shelter_people(
             pop.status, pop.node, pop.country, pop.health, pop.dest, pop.ti_next, pop.flows, g.next_hop,
             g.travel_days, day, self.shelter_node, self.shelter_draws, self.shelter_cap, self.capital,
-            _STAGING, _ZONE, _TRANSIT, pop.live)
+            _STAGING, _ZONE, _TRANSIT, morning_people(pop, AT_STAGING), morning_people(pop, IN_ZONE),
+            sim.today.get("arrived", _NOBODY)[0])
         g.check_routed(bad, pop.node, "to or from a shelter")
         pop.traced_changes((sent_out, "transit (shelter closed)"),
                             (taken, "transit (moved into a shelter)"))
@@ -223,11 +225,16 @@ class Health(Module):
 
 @cached_njit()
 def shelter_people(status, node, country, health, dest_col, ti_next, flows, next_hop, travel_days, day,
-                   shelter_node, shelter_draws, shelter_cap, capital, staging_code, zone_code, transit_code, live):
+                   shelter_node, shelter_draws, shelter_cap, capital, staging_code, zone_code, transit_code,
+                   at_staging, in_zone, arrived):
     """`Health.shelter` for every shelter in turn; returns (−1 or the uid of someone with no
-    route, people per shelter, the uids sent out, the uids taken in)."""
-    n = live.shape[0]
+    route, people per shelter, the uids sent out, the uids taken in). It looks only at the
+    people at staging (inside a shelter) and in the zone (the candidates): the morning
+    lists, plus today's arrivals (`day_lists`; all three ascending, so the order is the
+    order of everyone live)."""
     n_shelters = shelter_node.shape[0]
+    at_staging = merge_ascending(at_staging, arrived)
+    in_zone = merge_ascending(in_zone, arrived)
     sheltered = np.zeros(n_shelters, dtype=np.float64)
     sent_out = np.empty(0, dtype=np.int64)
     taken = np.empty(0, dtype=np.int64)
@@ -235,14 +242,15 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
         if shelter_cap[k, day] <= 0 and (day == 0 or shelter_cap[k, day - 1] <= 0):
             continue  # closed yesterday and today: nobody inside, nobody to take in
         here = shelter_node[k]
-        inside = np.empty(n, dtype=np.int64)
-        cand = np.empty(n, dtype=np.int64)
+        inside = np.empty(at_staging.shape[0], dtype=np.int64)
+        cand = np.empty(in_zone.shape[0], dtype=np.int64)
         n_in = n_cand = 0
-        for i in live:
+        for i in at_staging:
             if status[i] == staging_code and node[i] == here:
                 inside[n_in] = i
                 n_in += 1
-            elif status[i] == zone_code and shelter_draws[k, node[i]]:
+        for i in in_zone:
+            if status[i] == zone_code and shelter_draws[k, node[i]]:
                 cand[n_cand] = i
                 n_cand += 1
         cap = int(shelter_cap[k, day])

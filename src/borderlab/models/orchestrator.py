@@ -59,6 +59,7 @@ class Orchestrator(Module):
         # withdraw_from_zone events: share of people in the zone taken back, per day and country
         self.withdraw = np.zeros((cal.n_days, nd + 1))  # last column: people facing no country yet
         self.withdraw_to = np.full(cal.n_days, -1, dtype=np.int32)  # -1: the capital
+        self._withdraw_days = None  # withdraw_from_zone's days with a withdrawal
         self.retry_days = float(o.retry_days)
         self.beta = float(o.learning_rate)
         self.alpha = 1.0 / max(float(o.memory_days), 1.0)
@@ -75,6 +76,8 @@ class Orchestrator(Module):
         self.seg_by_zone = np.argsort(self.seg_zone, kind="stable")  # segments grouped by zone node
         self.zone_n_segments = np.bincount(self.seg_zone, minlength=n_nodes)
         self.zone_seg_start = np.concatenate([[0], np.cumsum(self.zone_n_segments)[:-1]])
+        has = self.zone_n_segments > 0  # where each zone's run starts in seg_by_zone, and its length
+        self._zone_runs, self._zone_run_len = self.zone_seg_start[has], self.zone_n_segments[has]
         self.country_success = np.full(nd, 0.5)
         self.next_group = 0
         self._weights_day = -1
@@ -196,9 +199,11 @@ class Orchestrator(Module):
         """Relative chance a group picks each segment of its zone today."""
         w = self.seg_length.copy()
         if ph.tactic == "adaptive" and self.beta > 0:
-            best = np.full(self.sim.graph.n, -np.inf)
-            np.maximum.at(best, self.seg_zone, self.seg_success)
-            w *= np.exp(self.beta * (self.seg_success - best[self.seg_zone]))
+            # each segment's zone's best success: a max over each zone's run of segments
+            by_zone = self.seg_success[self.seg_by_zone]
+            best = np.empty_like(by_zone)
+            best[self.seg_by_zone] = np.repeat(np.maximum.reduceat(by_zone, self._zone_runs), self._zone_run_len)
+            w *= np.exp(self.beta * (self.seg_success - best))
         if ph.tactic == "mass":
             t = self.sim.index.segment[ph.target_segment]
             same = self.seg_zone == self.seg_zone[t]
@@ -226,9 +231,11 @@ class Orchestrator(Module):
     def withdraw_from_zone(self, day: int) -> None:
         """withdraw_from_zone events: take a share of the people in the zone away from the line
         (to the capital's hotels, or to a named node such as a logistics centre)."""
-        share = self.withdraw[day]
-        if not share.any():
+        if self._withdraw_days is None:  # days with a withdrawal, made at the first call (after the events)
+            self._withdraw_days = self.withdraw.any(axis=1).tolist()
+        if not self._withdraw_days[day]:
             return
+        share = self.withdraw[day]
         sim, pop = self.sim, self.sim.pop
         zone = pop.find(Status.ZONE)
         c = pop.country[zone]
