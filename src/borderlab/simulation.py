@@ -21,7 +21,7 @@ from .models.orchestrator import Orchestrator
 from .models.reception import Reception
 from .models.returns import Returns
 from .models.stocks import Stocks
-from .models.supply import Supply
+from .models.supply import Supply, make_room_for_boarders
 from .models.transit import Transit
 from .scenario.geography import DEFAULT_EXPOSURE
 from .scenario.loader import LoadedScenario
@@ -64,6 +64,7 @@ def build_sim(loaded: LoadedScenario, seed: int | None = None, check: bool = Tru
               seed=sc.seed if seed is None else seed, check=check,
               capacity=capacity or max(4096, int(initial * 1.1)), folder=loaded.folder)
     sim.apply_events(sc.events)
+    make_room_for_boarders(sim)
     _place_initial_population(sim)
     return sim
 

@@ -19,6 +19,18 @@ from .route_mix import RouteMix, pick_nationality
 _TRANSIT = int(Status.TRANSIT)
 
 
+def make_room_for_boarders(sim) -> None:
+    """Room for the boarders expected over the run (and some), made while the sim is built
+    rather than by doubling every column mid-run (`Population.expect`); at most the
+    capacity again or a million, in case the run is cut short. Called once the events are
+    applied: route and nationality bans cut the seats (belarus-eu-2021 expects 45,000
+    boarders after them, 104,000 before, and every slot of room is written at build)."""
+    sup = sim.module("supply")
+    expected = float((sup.seats / 7.0 * sup.share[:, None] * sup.visa[None, :]).sum())
+    if np.isfinite(expected):
+        sim.pop.expect(min(int(expected * 1.05) + 256, max(sim.pop.capacity, 1 << 20)))
+
+
 class Supply(Module):
     name = "supply"
     columns = (
@@ -59,12 +71,8 @@ class Supply(Module):
         self.boarded = sim.results.metrics["new_boarded"].data[: len(self.routes)]
         self.keys = sim.streams.day_keys(("supply.arrivals", "supply.nationality"), cal.n_days)
         self.route_of = np.arange(len(self.routes))
-        # room for the boarders expected over the run (and some), made now rather than by
-        # doubling every column mid-run (`Population.expect`); at most the capacity again
-        # or a million, in case the run is cut short
-        expected = float((self.seats / 7.0 * self.share[:, None] * self.visa[None, :]).sum())
-        if np.isfinite(expected):
-            sim.pop.expect(min(int(expected * 1.05) + 256, max(sim.pop.capacity, 1 << 20)))
+        # the room for the expected boarders is made once the events are applied
+        # (`make_room_for_boarders`)
 
     def phases(self):
         return [("supply.arrive", self.arrive)]
