@@ -153,31 +153,37 @@ class Population:
         self._refresh_views()
 
     def add(self, count: int, **values) -> np.ndarray:
-        """Create `count` people; keyword arrays or scalars set their columns. Returns uids."""
+        """Create `count` people; keyword arrays or scalars set their columns. Returns uids.
+        (Called every day for the day's boarders: kept to plain slices, no per-person work.)"""
         count = int(count)
         if count <= 0:
             return np.empty(0, dtype=np.int64)
-        if not self._data.keys() >= values.keys():
-            raise KeyError(f"unknown population columns: {sorted(set(values) - set(self._data))}")
-        self.reserve(self.n + count)
-        start, stop = self.n, self.n + count
+        data = self._data
+        if not data.keys() >= values.keys():
+            raise KeyError(f"unknown population columns: {sorted(set(values) - set(data))}")
+        start = self.n
+        stop = start + count
+        if stop > self.capacity:
+            self.reserve(stop)
+            data = self._data
         if stop > self._filled and self._fillers:
             self._fill_to(stop)
         for name, value in values.items():
-            self._data[name][start:stop] = value
-        self._data["ti_created"][start:stop] = self.day
+            data[name][start:stop] = value
+        data["ti_created"][start:stop] = self.day
         self.n = stop
         self._refresh_views()
         uids = np.arange(start, stop, dtype=np.int64)
-        if self.n_live + count > self._live.shape[0]:
-            grown = np.empty(max(self.n_live + count, 2 * self._live.shape[0]), dtype=np.int64)
-            grown[: self.n_live] = self._live[: self.n_live]
+        n_live = self.n_live
+        if n_live + count > self._live.shape[0]:
+            grown = np.empty(max(n_live + count, 2 * self._live.shape[0]), dtype=np.int64)
+            grown[:n_live] = self._live[:n_live]
             self._live = grown
-        self._live[self.n_live: self.n_live + count] = uids
-        self.n_live += count
-        self.live = self._live[: self.n_live]
+        self._live[n_live:n_live + count] = uids
+        self.n_live = n_live + count
+        self.live = self._live[:self.n_live]
         one = values.get("status", self.columns["status"].default)
-        if np.ndim(one) == 0:  # all in one status (the day's boarders): no per-person look-up
+        if not (isinstance(one, (list, tuple)) or (isinstance(one, np.ndarray) and one.ndim)):  # all in one status
             one = int(one)
             for which, lists in self._groups.values():  # newcomers join today's lists of their status
                 g = which[one]
@@ -185,7 +191,7 @@ class Population:
                     lists[g] = np.concatenate((lists[g], uids))
             self.created_today[one] += count
         else:
-            status = self._data["status"][start:stop]
+            status = data["status"][start:stop]
             for which, lists in self._groups.values():
                 group = which[status]
                 for g in range(len(lists)):
