@@ -7,7 +7,7 @@ of the places it is made of.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +20,25 @@ class Metric:
     kind: str  # "flow", "stock" or "ratio"
     description: str
     groups: dict[str, list[int]]  # aggregate scope → member rows
-    data: np.ndarray  # [len(scopes) + len(groups), n_days]
+    n_days: int
+    _data: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> np.ndarray:
+        """[len(scopes) + len(groups), n_days], zeros until recorded. Made at first use:
+        most metrics are packed (`Results.pack`) straight after they are defined, and
+        zeroing each one's own array first was most of the cost of defining them."""
+        if self._data is None:
+            self._data = np.zeros((len(self.scopes) + len(self.groups), self.n_days), dtype=np.float64)
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._data = value
+
+    @property
+    def rows(self) -> int:
+        return len(self.scopes) + len(self.groups)
 
 
 class Results:
@@ -40,16 +58,15 @@ class Results:
             raise ValueError(f"unknown metric kind {kind}")
         groups: dict[str, list[int]] = {}
         if parents is not None:
+            base = set(scopes)  # (a list's `in` made this loop most of a build's 49 defines)
             for i, p in enumerate(parents):
-                if p is not None and p not in scopes:
+                if p is not None and p not in base:
                     groups.setdefault(p, []).append(i)
         if total is None:
             total = kind != "ratio"
         if total and "all" not in scopes:
             groups["all"] = list(range(len(scopes)))
-        rows = len(scopes) + len(groups)
-        self.metrics[name] = Metric(name, list(scopes), kind, description, groups,
-                                    np.zeros((rows, self.n_days), dtype=np.float64))
+        self.metrics[name] = Metric(name, list(scopes), kind, description, groups, self.n_days)
 
     def rec(self, name: str, day: int, values) -> None:
         """Store today's value(s) for the metric's base scopes (scalar if it has one scope)."""
@@ -67,12 +84,13 @@ class Results:
         phase then records all of them for a day with one write, `data[rows, day] = values`
         (values: the base scopes of each metric in turn), instead of one `rec` per metric."""
         metrics = [self.metrics[name] for name in names]
-        data = np.zeros((sum(m.data.shape[0] for m in metrics), self.n_days), dtype=np.float64)
+        data = np.zeros((sum(m.rows for m in metrics), self.n_days), dtype=np.float64)
         rows: list[int] = []
         at = 0
         for m in metrics:
-            k = m.data.shape[0]
-            data[at:at + k] = m.data
+            k = m.rows
+            if m._data is not None:  # recorded before it was packed (not made yet: zeros)
+                data[at:at + k] = m._data
             m.data = data[at:at + k]
             rows.extend(range(at, at + len(m.scopes)))
             at += k
