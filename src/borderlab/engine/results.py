@@ -58,7 +58,7 @@ class Results:
             raise ValueError(f"unknown metric kind {kind}")
         groups: dict[str, list[int]] = {}
         if parents is not None:
-            base = set(scopes)  # (a list's `in` made this loop most of a build's 49 defines)
+            base = set(scopes)
             for i, p in enumerate(parents):
                 if p is not None and p not in base:
                     groups.setdefault(p, []).append(i)
