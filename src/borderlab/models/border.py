@@ -59,6 +59,11 @@ class Border(Module):
         self.interior = np.array([sim.index.node[s.interior] for s in segs], dtype=np.int32)
         self.zone = np.array([sim.index.node[s.zone] for s in segs], dtype=np.int32)
         self.barrier_types = sc.barriers
+        # each type's hold and detection multiplier as plain floats: `_compile_barrier` runs
+        # for every segment and every build_barrier event, and read them through the
+        # scenario's parameter objects was most of its cost
+        self.barrier_hold = {k: float(b.hold) for k, b in sc.barriers.items()}
+        self.barrier_detect = {k: float(b.detect_mult) for k, b in sc.barriers.items()}
         self.barrier_points = [[(b.date, b.type, b.km) for b in s.barrier] for s in segs]
         self.hold = np.zeros((ns, nt))
         self.detect_mult = np.ones((ns, nt))
@@ -100,17 +105,18 @@ class Border(Module):
     def _compile_barrier(self, seg: int) -> None:
         """Hold and detection multiplier by day: the strongest barriers cover their km first."""
         cal, L = self.sim.calendar, self.length[seg]
+        hold_of, detect_of = self.barrier_hold, self.barrier_detect
         covered: dict[str, float] = {}
         self.hold[seg] = 0.0
         self.detect_mult[seg] = 1.0
         for date, kind, km in sorted(self.barrier_points[seg], key=lambda p: p[0]):
             covered[kind] = L if km is None else min(float(km), L)
             left, hold, dm = L, 0.0, 0.0
-            for k in sorted(covered, key=lambda k: -float(self.barrier_types[k].hold)):
+            for k in sorted(covered, key=lambda k: -hold_of[k]):
                 part = min(covered[k], left)
                 left -= part
-                hold += part / L * float(self.barrier_types[k].hold)
-                dm += part / L * float(self.barrier_types[k].detect_mult)
+                hold += part / L * hold_of[k]
+                dm += part / L * detect_of[k]
             dm += left / L
             d0 = cal.clip(cal.day(date))
             self.hold[seg, d0:] = hold
