@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,33 @@ def test_other_argument_types_run_on_the_jit_not_the_built_code():
     for args in [(a.astype(np.int32), b.astype(np.int32)), (wide[::2], b), (a, readonly)]:
         assert merge(*args).tolist() == expected
     assert merge.calls_built == before + 1
+
+
+def test_arrays_returned_by_the_built_code_unpickle_nothing(monkeypatch):
+    """numba's ahead-of-time runtime unpickles numpy.ndarray to box every array a kernel
+    returns; it must find it remembered (`_import_remembering_types`), not call pickle."""
+    merge = _built_kernel("borderlab.engine.kernels.merge_ascending")
+    assert not isinstance(pickle.loads, aot._RememberedLoads)   # restored for everyone else
+    calls = []
+    original = pickle.loads
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: calls.append(a) or original(*a, **k))
+    before = merge.calls_built
+    out = merge(np.array([1, 5], np.int64), np.array([2, 5, 7], np.int64))
+    assert merge.calls_built == before + 1
+    assert type(out) is np.ndarray and out.dtype == np.int64 and out.tolist() == [1, 2, 5, 7]
+    assert calls == []
+
+
+def test_the_remembering_loader_shares_classes_and_dtypes_only():
+    loads = aot._RememberedLoads(pickle.loads)
+    for value in (np.ndarray, np.dtype("int16")):
+        data = pickle.dumps(value)
+        assert loads(data) is loads(data) and loads(data) == value
+    data = pickle.dumps([1, 2])
+    first = loads(data)
+    first.append(3)   # a mutable object is never shared: the next unpickling is fresh
+    assert loads(data) == [1, 2]
+    assert loads(pickle.dumps(np.float32), fix_imports=True) is np.float32
 
 
 CHILD = """
