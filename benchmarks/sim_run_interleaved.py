@@ -4,8 +4,10 @@ The figure issue #12 sets for the simulation alone (`sim.run()`, seed 1, ≤ 0.1
 "fast host", 3.4× the code it was filed on) moves by ±20 % from minute to minute on a
 shared 2-core machine, so versions are only comparable when measured in the same minutes.
 Each version gets one warm worker process (imports, numba's cache and one run done first);
-the workers then run one `sim.run()` each, in turn, for `--rounds` rounds. The medians and
-the ratio of each version to the first come out together:
+the workers then run one `sim.run()` each, in turn, for `--rounds` rounds. The medians, the
+ratio of the medians to the first version's, and the median of the rounds' own ratios
+(each round's versions ran within a second of each other, so a slow minute slows both)
+come out together:
 
     git archive 6b53aed src | tar -x -C /tmp/filed                 # the code the issue was filed on
     .venv/bin/python benchmarks/sim_run_interleaved.py \
@@ -97,11 +99,17 @@ def main() -> None:
            "load_before": load_before, "load_after": os.getloadavg(), "versions": {}}
     print(f"{a.scenario} sim.run(), seed {a.seed}, {a.rounds} interleaved rounds; load {load_before[0]:.2f} -> "
           f"{out['load_after'][0]:.2f}")
+    first = times[versions[0][0]]
     for name, env in versions:
         med = statistics.median(times[name])
+        paired = sorted(f / t for f, t in zip(first, times[name]))
+        quart = statistics.quantiles(paired, n=4) if len(paired) > 1 else paired * 3
         out["versions"][name] = {"env": env, "median_s": round(med, 4), "min_s": round(min(times[name]), 4),
-                                 "speedup_vs_first": round(ref / med, 3)}
-        print(f"  {name:12s} median {med:.4f} s  min {min(times[name]):.4f} s  {ref / med:.2f}x the first")
+                                 "speedup_vs_first": round(ref / med, 3),
+                                 "paired_speedup_median": round(statistics.median(paired), 3),
+                                 "paired_speedup_quartiles": [round(quart[0], 3), round(quart[2], 3)]}
+        print(f"  {name:12s} median {med:.4f} s  min {min(times[name]):.4f} s  {ref / med:.2f}x the first "
+              f"(paired by round: {statistics.median(paired):.2f}x, quartiles {quart[0]:.2f}-{quart[2]:.2f})")
     if a.json:
         a.json.write_text(json.dumps(out, indent=1))
 
