@@ -100,7 +100,7 @@ def groups_of(status, node, zone_n_segments, seg_zone, lo, hi, intensity=1.0, we
     trained = np.zeros(n, bool) if trained is None else trained
     out = form_groups(status, np.zeros(n, np.int32), node, np.int32(0), np.int8(Status.ZONE), intensity, lo, hi,
                       np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4), zone_n_segments, zone_seg_start,
-                      seg_zone, seg_by_zone, w, group, segment, attempts, trained, np.int64(10), True,
+                      seg_zone, seg_by_zone, w, group, segment, attempts, trained, np.int64(10), True, 0.5,
                       np.arange(n))
     return out, group, segment, attempts
 
@@ -115,7 +115,7 @@ def test_form_groups_cuts_each_zone_into_groups_of_the_drawn_size():
     seg_zone = np.array([1, 1, 2], dtype=np.int32)
     trained = np.zeros(11, bool)
     trained[7] = True
-    (uids, group_of, group_seg, size, lead, is_trained), group, segment, attempts = groups_of(
+    (uids, group_of, group_seg, size, lead, detect_mult), group, segment, attempts = groups_of(
         status, node, zone_n_segments, seg_zone, 3, 3, trained=trained)
     assert sorted(uids.tolist()) == [0, 1, 2, 3, 5, 6, 7, 8, 9]  # not 4 (no segment), not 10
     assert size.tolist() == [3, 3, 1, 2]
@@ -123,7 +123,7 @@ def test_form_groups_cuts_each_zone_into_groups_of_the_drawn_size():
     assert node[uids].tolist() == [1] * 7 + [2] * 2  # by zone
     assert set(group_seg[:3].tolist()) <= {0, 1} and group_seg[3] == 2
     assert lead.tolist() == uids[[0, 3, 6, 7]].tolist()
-    assert is_trained.tolist() == [False, False, False, True]  # person 7 is in zone 2's group
+    assert detect_mult.tolist() == [1.0, 1.0, 1.0, 0.5]  # person 7 (trained) is in zone 2's group
     assert (group[uids] == 10 + group_of).all() and (segment[uids] == group_seg[group_of]).all()
     assert attempts.sum() == 9 and group[4] == -1 and group[10] == -1
 
@@ -139,7 +139,7 @@ def test_form_groups_sends_nobody_with_zero_intensity_and_follows_segment_weight
 
 
 # -- border.resolve: resolve_crossings -----------------------------------------------------------
-def crossing(n_people, group_size, *, k_det, capacity, stop_per_guard, pushback, free, hold=0.0,
+def crossing(n_people, group_size, *, k_det, capacity, stop_per_guard, pushback, places, hold=0.0,
              passability=1.0, violence=0.0):
     """One segment (country 0) facing groups of `group_size`; people in the zone at node 5,
     the segment's interior node is 9."""
@@ -152,15 +152,18 @@ def crossing(n_people, group_size, *, k_det, capacity, stop_per_guard, pushback,
     ti_next, flows = np.zeros(n_people, np.int32), np.zeros((N_STATUS, N_STATUS), np.int64)
     n_detained = np.zeros(1, np.int64)
     one = np.ones(1)
-    back, outcome, table, incidents = resolve_crossings(
+    flow_data = np.zeros((len(SEGMENT_FLOWS), 5))  # day 3's column receives the rows of the one segment
+    back, crossed, outcome, table, incidents = resolve_crossings(
         uids, group_of, np.zeros(ng, np.int64), size, uids[np.searchsorted(group_of, np.arange(ng))], np.ones(ng),
         0.0, violence, 3, np.arange(1, 9, dtype=np.uint64), np.array([77], np.int64), np.zeros(1, np.int64),
         one, one, np.array([passability]), np.array([9], np.int32), one, np.zeros(1), np.array([hold]),
         np.array([k_det]), np.array([10.0]), np.zeros(1), np.zeros(1), np.array([capacity]),
         np.array([stop_per_guard]), np.array([pushback]), one, np.array([2.0]), np.array([3.0]),
-        np.array([free], np.int64), n_detained, np.array([1.0]), 1.0,
+        np.array([places], np.int64), n_detained, np.array([1.0]), 1.0,
         status, country, node, ti_next, np.zeros(n_people, bool), flows, np.int8(Status.DETAINED),
-        np.int8(Status.INTERIOR))
+        np.int8(Status.INTERIOR), flow_data, np.arange(len(SEGMENT_FLOWS)))
+    assert flow_data[:, 3].tolist() == table[:, 0].tolist() and not flow_data[:, [0, 1, 2, 4]].any()
+    assert crossed.tolist() == sorted(uids[status == Status.INTERIOR].tolist())  # in uid order
     rows = {name: table[i, 0] for i, name in enumerate(SEGMENT_FLOWS)}
     return back, outcome, rows, incidents, status, country, node, ti_next, flows, n_detained
 
@@ -169,7 +172,7 @@ def test_unanswered_groups_cross_in_sight():
     """Everyone is seen (huge detection rate) and no one can answer (capacity 0): with no
     barrier all 12 people in 2 groups get across, seen but not stopped."""
     back, outcome, rows, incidents, status, country, node, ti_next, flows, _ = crossing(
-        12, 6, k_det=1e9, capacity=0.0, stop_per_guard=1.0, pushback=1.0, free=0)
+        12, 6, k_det=1e9, capacity=0.0, stop_per_guard=1.0, pushback=1.0, places=0)
     assert back.size == 0
     assert (rows["new_groups"], rows["new_incidents"], rows["new_unanswered"]) == (2, 2, 2)
     assert (rows["new_attempts_all"], rows["new_unstopped"], rows["new_attempts"]) == (12, 12, 0)
@@ -183,12 +186,12 @@ def test_answered_groups_are_pushed_back_or_detained_in_order_then_released():
     """Seen, answered (capacity 5 ≥ 2 groups) and all stopped (10 guards × 1 per 6 people).
     With pushbacks everyone is back in the zone; without, detention takes the first 4 in
     order and, pushbacks not allowed, the other 8 are released inland."""
-    back, outcome, rows, *_ = crossing(12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=4)
+    back, outcome, rows, *_ = crossing(12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=1.0, places=4)
     assert back.tolist() == list(range(12))
     assert (rows["new_pushbacks"], rows["new_turnbacks"], rows["new_attempts"]) == (12, 12, 12)
     assert rows["new_unanswered"] == 0 and rows["new_detentions"] == 0
     back, outcome, rows, incidents, status, country, node, ti_next, flows, n_detained = crossing(
-        12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=0.0, free=4, violence=1.0)
+        12, 6, k_det=1e9, capacity=5.0, stop_per_guard=1.0, pushback=0.0, places=4, violence=1.0)
     assert back.size == 0
     assert status[:4].tolist() == [Status.DETAINED] * 4 and (status[4:] == Status.INTERIOR).all()
     assert n_detained[0] == 4 and (ti_next[:4] == 4).all()  # detention_days 1: out tomorrow
@@ -201,9 +204,9 @@ def test_answered_groups_are_pushed_back_or_detained_in_order_then_released():
 def test_unseen_people_are_held_by_the_barrier_with_its_hold():
     """Never seen (no detection): with a full barrier (hold 1) all stay in the zone; with
     none they all get across unseen."""
-    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=0, hold=1.0)
+    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, places=0, hold=1.0)
     assert back.size == 7 and rows["new_incidents"] == 0 and rows["new_turnbacks"] == 0
-    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, free=0)
+    back, _, rows, *_ = crossing(7, 7, k_det=0.0, capacity=5.0, stop_per_guard=1.0, pushback=1.0, places=0)
     assert back.size == 0 and rows["new_undetected"] == 7
 
 

@@ -263,16 +263,16 @@ class Population:
         self._day_start_which[which >= 0] = which[which >= 0] + offset
         self._day_start_groups.append((key, len(groups)))
 
-    def joined(self, uids: np.ndarray, status: Status) -> None:
+    def joined(self, uids: np.ndarray, status: Status, ascending: bool = False) -> None:
         """People a phase has just moved into `status` join today's lists of that status,
         in uid order (for a list made at the start of the day that a later pass needs
-        complete; see `models/day_lists.py`)."""
+        complete; see `models/day_lists.py`). `ascending`: `uids` are sorted already."""
         if uids.size == 0:
             return
         for which, lists in self._groups.values():
             g = which[int(status)]
             if g >= 0:
-                lists[g] = kernels.merge_ascending(lists[g], np.sort(uids))
+                lists[g] = kernels.merge_ascending(lists[g], uids if ascending else np.sort(uids))
 
     def end_of_day_counts(self, n_country: int) -> np.ndarray:
         """`count_status_country(n_country)` from the walk that also does tomorrow's

@@ -92,6 +92,7 @@ class Border(Module):
         self.flow_data, self.flow_rows = sim.results.pack(SEGMENT_FLOWS)
         self.resolve_keys = sim.streams.day_keys(RESOLVE_STREAMS, nt)
         self._by_day = None  # segments_today's tables
+        self._open_by_day = None  # checkpoints_open's lists
 
     def phases(self):
         return [("border.checkpoint", self.checkpoint), ("border.resolve", self.resolve)]
@@ -151,17 +152,25 @@ class Border(Module):
     def checkpoint(self, day: int) -> None:
         """At each open crossing point with an intake, up to `intake_per_day` people due in
         its zone (first come, first served) enter asylum reception in its country."""
-        sim, pop = self.sim, self.sim.pop
-        if not self.intake.any():  # no crossing point takes anyone: the series stays 0
+        active = self.checkpoints_open(day)
+        if active.size == 0:  # no crossing point takes anyone today: the series stays 0
             return
-        active = np.flatnonzero(self.has_cp & (self.crossing_open[:, day] > 0.5) & (self.intake > 0))
+        sim, pop = self.sim, self.sim.pop
         counts = np.zeros(len(self.seg_ids))
-        if active.size:
-            taken = admit_at_checkpoints(active, self.zone, self.intake, self.seg_country, self.interior,
-                                         pop.status, pop.node, pop.ti_next, pop.country, pop.flows, day, counts,
-                                         _ZONE, _RECEPTION, morning_people(pop, IN_ZONE))
-            pop.traced_changes((taken, "reception (asylum at a crossing point)"))
+        taken = admit_at_checkpoints(active, self.zone, self.intake, self.seg_country, self.interior,
+                                     pop.status, pop.node, pop.ti_next, pop.country, pop.flows, day, counts,
+                                     _ZONE, _RECEPTION, morning_people(pop, IN_ZONE))
+        pop.traced_changes((taken, "reception (asylum at a crossing point)"))
         sim.results.rec("new_asylum_at_checkpoint", day, counts)
+
+    def checkpoints_open(self, day: int) -> np.ndarray:
+        """The segments whose crossing point is open and takes people today: one list a day,
+        made at the first call (after the events, which open and close crossing points)."""
+        if self._open_by_day is None:
+            takes = self.has_cp & (self.intake > 0)
+            is_open = (self.crossing_open > 0.5) & takes[:, None]
+            self._open_by_day = [np.flatnonzero(is_open[:, d]) for d in range(is_open.shape[1])]
+        return self._open_by_day[day]
 
     # -- the crossing ---------------------------------------------------------------------------
     def resolve(self, day: int) -> None:
@@ -178,21 +187,20 @@ class Border(Module):
             sim.today["outcome"] = (np.zeros(ns), np.zeros(ns))
             return
         dfd, reception, onward = sim.module("defenders"), sim.module("reception"), sim.module("onward")
-        back, outcome, flows, incidents = resolve_crossings(
+        back, crossed, outcome, flows, incidents = resolve_crossings(
             att.uids, att.group_of, att.group_seg, att.group_size, att.lead, att.detect_mult,
             float(att.assistance), float(att.violence), day, self.resolve_keys[day], self.seg_keys,
             self.seg_country, self.length, self.visibility, self.passability, self.interior,
             *self.segments_today(day),
             dfd.k_det, dfd.seg_guards, dfd.size_exp, dfd.sensor_hazard, dfd.seg_capacity, dfd.stop_per_guard,
             dfd.pushback[:, day].copy(), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
-            reception.free_places(day), reception.n_detained, reception.detention_days, onward.interior_days,
+            reception.places(day), reception.n_detained, reception.detention_days, onward.interior_days,
             pop.status, pop.country, pop.node, pop.ti_next, pop.vulnerable, pop.flows,
-            _DETAINED, _INTERIOR)
+            _DETAINED, _INTERIOR, self.flow_data, self.flow_rows)
         if pop.traced:
             pop.traced_changes((att.uids[outcome == DETAINED], "detained (detained)"),
                                (att.uids[outcome <= RELEASED], "interior (crossed the border)"))
-        pop.joined(att.uids[outcome <= RELEASED], Status.INTERIOR)  # onward.inland walks them today
-        self.flow_data[self.flow_rows, day] += flows.ravel()
+        pop.joined(crossed, Status.INTERIOR, ascending=True)  # onward.inland walks them today
         sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force
         sim.today["incidents"] = incidents
@@ -223,14 +231,17 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
                       day, keys, seg_keys, seg_country, length, visibility, passability, interior,
                       detect_mult, sensors, hold_today, k_det, seg_guards, size_exp, sensor_hazard,
                       seg_capacity, stop_per_guard, pushback, vuln_factor, injuries_per_violent, violent_load,
-                      free, n_detained, detention_days, interior_days,
-                      status, country, node, ti_next, vulnerable, flows, detained_code, interior_code):
+                      places, n_detained, detention_days, interior_days,
+                      status, country, node, ti_next, vulnerable, flows, detained_code, interior_code,
+                      flow_data, flow_rows):
     """`Border.resolve` in one pass (see the module docstring for the rules). Draws, each
     from its named stream (`keys` in RESOLVE_STREAMS order): detect, respond and violence
     per group lead, capacity per segment, stop and outcome per person, detention stay and
     inland days per person. Changes the people's status, country, node and next day and
-    counts the flows; returns (people back in the zone, outcome per person, the
-    SEGMENT_FLOWS rows per segment, today's incident load per segment)."""
+    counts the flows; adds the SEGMENT_FLOWS rows to today's column of `flow_data` (its
+    `flow_rows`, row after row); returns (people back in the zone, the crossers in uid
+    order, outcome per person, the SEGMENT_FLOWS rows per segment, today's incident load
+    per segment)."""
     ns = seg_country.shape[0]
     ng = group_seg.shape[0]
     n = uids.shape[0]
@@ -287,7 +298,7 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
             share = pushback[c] * (vuln_factor[c] if vulnerable[i] else 1.0)
             if hashed_uniform_one(keys[4], i) < share:
                 outcome[j] = PUSHED
-            elif detain_one(i, c, interior[s], day, free, n_detained, status, country, node, ti_next, flows,
+            elif detain_one(i, c, interior[s], day, places, n_detained, status, country, node, ti_next, flows,
                             detention_days, keys[5], detained_code):
                 outcome[j] = DETAINED
             else:  # detention full: pushed back where pushbacks are allowed, else released
@@ -298,12 +309,16 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
             n_back += 1
     # the crossers start walking inland (after all detentions, as before)
     back = np.empty(n_back, dtype=np.int64)
+    crossed = np.empty(n - n_back, dtype=np.int64)
     k = 0
+    n_crossed = 0
     for j in range(n):
         i = uids[j]
         s = group_seg[group_of[j]]
         o = outcome[j]
         if o <= RELEASED:
+            crossed[n_crossed] = i
+            n_crossed += 1
             c = seg_country[s]
             flows[status[i], interior_code] += 1
             status[i] = interior_code
@@ -324,7 +339,10 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
         c = seg_country[s]
         table[_R_INJ, s] = table[_R_VIOL, s] * injuries_per_violent[c]
         incidents[s] = table[_R_INC, s] + table[_R_VIOL, s] * (violent_load[c] - 1.0)
-    return back, outcome, table, incidents
+    for r in range(N_ROWS):
+        for s in range(ns):
+            flow_data[flow_rows[r * ns + s], day] += table[r, s]
+    return back, np.sort(crossed[:n_crossed]), outcome, table, incidents
 
 
 @cached_njit()

@@ -157,17 +157,15 @@ class Health(Module):
             rule = NO_RETURNS
         else:
             rule = returns.rule(day)
-        dead, hospitalised, cold, mean_zone, deaths, found, giving_up = expose_day(
+        dead, hospitalised, giving_up = expose_day(
             pop.status, pop.node, pop.country, pop.health, pop.vulnerable, pop.frailty, pop.days_in_zone, pop.ti_next,
             pop.flows, exposure, self.loss[day], self.hunger, self.vuln_mult, aid,
-            self.zone_aid[day], self.aid_restore, self.threshold, self.nd, self.temperature[day] < 0, day,
+            self.zone_aid[day], self.aid_restore, self.threshold, self.nd, self.temperature[day], day,
             self.find_prob, self.hospital_days, k_found, k_stay,
             _ZONE, _INTERIOR, _STAGING, _CAPITAL, _DEAD, _HOSPITAL, pop.live, returns is not None, pop.ti_created,
-            *rule)
+            self.expose_data, self.expose_rows, *rule)
         if returns is not None:
             sim.today["giving_up"] = giving_up
-        self.expose_data[self.expose_rows, day] = np.concatenate(
-            ((self.temperature[day],), cold, mean_zone, deaths, found))
         pop.traced_changes((dead, "dead (died of exposure)"),
                             (hospitalised, "hospital (found and hospitalised)"))
 
@@ -205,7 +203,7 @@ class Health(Module):
         bad, back, detained, released, det_counts, rel_counts = discharge_patients(
             pop.status, pop.ti_next, pop.node, pop.dest, pop.country, pop.target, pop.segment, pop.health, pop.flows,
             day, g.type_code, self.interior_code, sim.module("transit").staging_of, self.capital,
-            reception.free_places(day), reception.n_detained, reception.detention_days,
+            reception.places(day), reception.n_detained, reception.detention_days,
             k_detention, k_walk,
             sim.module("onward").interior_days, self.n_segments, g.next_hop, g.travel_days,
             _HOSPITAL, _DETAINED, _INTERIOR, _TRANSIT, evening_people(pop, IN_HOSPITAL))
@@ -311,14 +309,16 @@ def smallest_first(values, k):
 @cached_njit()
 def expose_day(status, node, country, health, vulnerable, frailty, days_in_zone, ti_next, flows, exposure,
                loss_today, hunger_per_day, vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, nd,
-               freezing, day, find_prob, hospital_days, key_found, key_stay, zone_code, interior_code, staging_code,
-               capital_code, dead_code, hospital_code, live, returns_on, ti_created, key_return, base, per_day,
-               max_rate, zone_factor):
-    """`Health.expose`: returns (the dead, the hospitalised, person-days below 0 °C per
-    scope, mean reserve in the zone per country, deaths and hospitalisations per scope,
-    and — when `returns_on` — the stranded who give up today, for `Returns.voluntary`);
-    scope = the defending country, or the orchestrator's (last)."""
+               temperature, day, find_prob, hospital_days, key_found, key_stay, zone_code, interior_code,
+               staging_code, capital_code, dead_code, hospital_code, live, returns_on, ti_created, series, rows,
+               key_return, base, per_day, max_rate, zone_factor):
+    """`Health.expose`: returns (the dead, the hospitalised, and — when `returns_on` — the
+    stranded who give up today, for `Returns.voluntary`), and writes today's EXPOSE_SERIES
+    to column `day` of `series` (its `rows`, in order): the temperature, person-days below
+    0 °C per scope, mean reserve in the zone per country, deaths and hospitalisations per
+    scope; scope = the defending country, or the orchestrator's (last)."""
     ns = nd + 1
+    freezing = temperature < 0
     dead, need, access, cold, zsum, zcnt, giving_up = expose_and_give_up(
         status, node, country, health, vulnerable, frailty, days_in_zone, exposure, loss_today, hunger_per_day,
         vulnerable_mult, aid_interior, zone_aid, aid_restore, threshold, zone_code, interior_code, staging_code,
@@ -350,12 +350,20 @@ def expose_day(status, node, country, health, vulnerable, frailty, days_in_zone,
         if status[i] != hospital_code:
             giving_up[k] = i
             k += 1
-    return dead, hospitalised[:m], cold, mean_zone, deaths, found, giving_up[:k]
+    series[rows[0], day] = temperature
+    for j in range(ns):
+        series[rows[1 + j], day] = cold[j]
+    for j in range(nd):
+        series[rows[1 + ns + j], day] = mean_zone[j]
+    for j in range(ns):
+        series[rows[1 + ns + nd + j], day] = deaths[j]
+        series[rows[1 + 2 * ns + nd + j], day] = found[j]
+    return dead, hospitalised[:m], giving_up[:k]
 
 
 @cached_njit()
 def discharge_patients(status, ti_next, node, dest_col, country, target, segment, health, flows, day, type_code,
-                       interior_type, staging_of, capital, free, n_detained, detention_days, key_stay, key_walk,
+                       interior_type, staging_of, capital, places, n_detained, detention_days, key_stay, key_walk,
                        interior_days, n_segments, next_hop, travel_days, hospital_code, detained_code, interior_code,
                        transit_code, live):
     """`Health.discharge`; returns (−1 or the uid of someone with no route, the uids sent
@@ -391,7 +399,7 @@ def discharge_patients(status, ti_next, node, dest_col, country, target, segment
     rel_counts = np.zeros(n_segments, dtype=np.float64)
     for j in range(n_crossed):
         i = crossed[j]
-        if detain_one(i, country[i], node[i], day, free, n_detained, status, country, node, ti_next, flows,
+        if detain_one(i, country[i], node[i], day, places, n_detained, status, country, node, ti_next, flows,
                       detention_days, key_stay, detained_code):
             detained[n_det] = i
             n_det += 1

@@ -49,7 +49,7 @@ class Onward(Module):
         k_inland, k_detention = self.keys[day]
         bad, detained, leave, seg_counts, caught_c = walk_inland(
             pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.segment, pop.flows, np.int32(day),
-            self.inland, k_inland, reception.free_places(day),
+            self.inland, k_inland, reception.places(day),
             reception.n_detained, reception.detention_days, k_detention,
             self.destination, self.n_segments, g.next_hop, g.travel_days,
             _INTERIOR, _DETAINED, _TRANSIT, evening_people(pop, INLAND))
@@ -63,7 +63,7 @@ class Onward(Module):
 
 
 @cached_njit()
-def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, inland, key_inland, free,
+def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, inland, key_inland, places,
                 n_detained, detention_days, key_stay, destination, n_segments, next_hop, travel_days,
                 interior_code, detained_code, transit_code, live):
     """`Onward.inland_step`; returns (−1 or the uid of someone with no route, the detained,
@@ -79,7 +79,7 @@ def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, i
             continue
         c = country[i]
         if hashed_uniform_one(key_inland, i) < inland[c] and detain_one(
-                i, c, node[i], day, free, n_detained, status, country, node, ti_next, flows, detention_days,
+                i, c, node[i], day, places, n_detained, status, country, node, ti_next, flows, detention_days,
                 key_stay, detained_code):
             detained[n_det] = i
             n_det += 1

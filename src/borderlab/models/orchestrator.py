@@ -130,11 +130,10 @@ class Orchestrator(Module):
         k = self.phase_of_day[day]
         if k < 0:
             return np.zeros(len(self.defenders))
-        w = self.base_weights[k].copy()
-        if self.phases_[k].tactic == "adaptive" and self.beta > 0:
-            w *= np.exp(self.beta * (self.country_success - self.country_success.max()))
-        s = w.sum()
-        return w / s if s > 0 else w
+        w = self.base_weights[k]
+        if self.phases_[k].tactic == "adaptive" and self.beta > 0:  # NumPy's exp, as the tests' reference
+            return normalised(w * np.exp(beta_times_gap(self.country_success, self.beta)))
+        return normalised(w)
 
     def zone_weights(self, day, zones, zone_country, zone_weight) -> np.ndarray:
         """Weight of each border zone as a destination for people released today (cached per
@@ -155,14 +154,12 @@ class Orchestrator(Module):
             target_zone = self.seg_zone[self.sim.index.segment[ph.target_segment]]
             return (zones == target_zone).astype(float)
         cw = self.country_weights(day)
-        if self._zone_groups is None:  # each country's zones and their weight (fixed for the run)
-            self._zone_groups = [(m, zone_weight[m], zone_weight[m].sum())
-                                 for m in (zone_country == c for c in range(len(cw)))]
-        out = np.zeros(len(zones))
-        for c, (m, weight, tot) in enumerate(self._zone_groups):
-            if tot > 0:
-                out[m] = cw[c] * weight / tot
-        return out
+        if self._zone_groups is None:  # each zone's country, weight and its country's total (fixed for the run)
+            tot = np.array([zone_weight[zone_country == c].sum() for c in range(len(cw))])[zone_country]
+            # a country whose zones all weigh 0 gives them 0 (weights are ≥ 0: 0 / 1, not 0 / 0)
+            self._zone_groups = (zone_country.astype(np.intp), zone_weight, np.where(tot > 0, tot, 1.0))
+        country, weight, tot = self._zone_groups
+        return cw[country] * weight / tot
 
     def plan(self, day: int) -> None:
         self.weight_data[:, day] = self.country_weights(day)
@@ -182,29 +179,27 @@ class Orchestrator(Module):
             return
         w = self.segment_weights(day, ph)
         k_launch, k_shuffle, k_size, k_segment = self.launch_keys[day]
-        uids, group_of, group_seg, group_size, lead, trained = form_groups(
+        uids, group_of, group_seg, group_size, lead, detect_mult = form_groups(
             pop.status, pop.ti_next, pop.node, np.int32(day), _ZONE, float(ph.intensity),
             int(ph.group_size.min), int(ph.group_size.max), k_launch, k_shuffle, k_size, k_segment,
             self.zone_n_segments, self.zone_seg_start, self.seg_zone, self.seg_by_zone, w,
             pop.group, pop.segment, pop.n_attempts, pop.trained, np.int64(self.next_group), self.trained_on,
-            morning_people(pop, IN_ZONE))
+            self.trained_mult, morning_people(pop, IN_ZONE))
         if uids.size == 0:
             return
         self.next_group += group_size.size
-        sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead,
-                                         float(ph.assistance), np.where(trained, self.trained_mult, 1.0),
-                                         float(ph.violence))
+        sim.today["attempts"] = Attempts(uids, group_of, group_seg, group_size, lead, float(ph.assistance),
+                                         detect_mult, float(ph.violence))
 
     def segment_weights(self, day: int, ph) -> np.ndarray:
         """Relative chance a group picks each segment of its zone today."""
-        w = self.seg_length.copy()
+        w = self.seg_length
         if ph.tactic == "adaptive" and self.beta > 0:
-            # each segment's zone's best success: a max over each zone's run of segments
-            by_zone = self.seg_success[self.seg_by_zone]
-            best = np.empty_like(by_zone)
-            best[self.seg_by_zone] = np.repeat(np.maximum.reduceat(by_zone, self._zone_runs), self._zone_run_len)
-            w *= np.exp(self.beta * (self.seg_success - best))
+            # β × (each segment's success − its zone's best)
+            w = w * np.exp(beta_times_gap_in_zone(self.seg_success, self.beta, self.seg_by_zone, self._zone_runs,
+                                                  self._zone_run_len))
         if ph.tactic == "mass":
+            w = w.copy()
             t = self.sim.index.segment[ph.target_segment]
             same = self.seg_zone == self.seg_zone[t]
             w[same] = 0.0
@@ -292,12 +287,43 @@ def sorted_runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 @cached_njit()
+def normalised(w):
+    """w ÷ its sum (a copy of w where the sum is not positive)."""
+    s = w.sum()
+    return w / s if s > 0 else w.copy()
+
+
+@cached_njit()
+def beta_times_gap(success, beta):
+    """β × (success − the best success): the exponent of the adaptive country weights."""
+    return beta * (success - success.max())
+
+
+@cached_njit()
+def beta_times_gap_in_zone(seg_success, beta, seg_by_zone, zone_runs, zone_run_len):
+    """β × (each segment's success − the best among its zone's segments): the exponent of
+    the adaptive segment weights (`seg_by_zone[zone_runs[z]:zone_runs[z] + zone_run_len[z]]`
+    are zone z's segments; every segment is in one)."""
+    out = np.empty(seg_success.shape[0], dtype=np.float64)
+    for z in range(zone_runs.shape[0]):
+        first = zone_runs[z]
+        top = seg_success[seg_by_zone[first]]
+        for j in range(first + 1, first + zone_run_len[z]):
+            if seg_success[seg_by_zone[j]] > top:
+                top = seg_success[seg_by_zone[j]]
+        for j in range(first, first + zone_run_len[z]):
+            out[seg_by_zone[j]] = beta * (seg_success[seg_by_zone[j]] - top)
+    return out
+
+
+@cached_njit()
 def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
                 key_launch, key_shuffle, key_size, key_segment,
                 zone_n_segments, zone_seg_start, seg_zone, seg_by_zone, seg_weight,
-                group_col, segment_col, n_attempts_col, trained_col, first_group, trained_on, live):
+                group_col, segment_col, n_attempts_col, trained_col, first_group, trained_on, trained_mult, live):
     """`Orchestrator.launch` in one pass; returns (uids sorted by group, group of each,
-    segment, size, lead uid and trained flag of each group) and writes the people's group,
+    segment, size, lead uid and detection multiplier of each group — `trained_mult` for a
+    group with a trained member, else 1) and writes the people's group,
     segment and attempt count. Random numbers are the named streams' hashed uniforms:
     launch and shuffle per person, size per (zone, k-th group), segment per (zone, k)."""
     # who goes today: due in the zone, chosen with chance `intensity`, in a zone with segments
@@ -351,7 +377,7 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     group_seg = np.empty(m, dtype=np.int64)
     group_size = np.empty(m, dtype=np.int64)
     lead = np.empty(m, dtype=np.int64)
-    trained = np.zeros(m, dtype=np.bool_)
+    detect_mult = np.ones(m, dtype=np.float64)
     n_groups = 0
     j = 0
     span = hi - lo + 1
@@ -379,11 +405,11 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
             segment_col[i] = group_seg[g]
             n_attempts_col[i] += 1
             if trained_on and trained_col[i]:
-                trained[g] = True
+                detect_mult[g] = trained_mult
             room -= 1
             j += 1
     return (uids, group_of, group_seg[:n_groups].copy(), group_size[:n_groups].copy(),
-            lead[:n_groups].copy(), trained[:n_groups].copy())
+            lead[:n_groups].copy(), detect_mult[:n_groups].copy())
 
 
 @cached_njit()

@@ -40,12 +40,17 @@ class Reception(Module):
     def phases(self):
         return [("reception.release", self.release)]
 
-    def free_places(self, day: int) -> np.ndarray:
-        """Places left in detention today, per country."""
+    def places(self, day: int) -> np.ndarray:
+        """Places in detention today, per country, taken or not (read-only; the kernels that
+        detain compare it with `n_detained`, which they keep up to date: `detain_one`)."""
         if day != self._places_day:
             cap = self.sim.module("defenders").reception_cap[:, day]
             self._places, self._places_day = np.floor(np.minimum(cap, 2.0**62)).astype(np.int64), day
-        return np.maximum(0, self._places - self.n_detained)
+        return self._places
+
+    def free_places(self, day: int) -> np.ndarray:
+        """Places left in detention today, per country."""
+        return np.maximum(0, self.places(day) - self.n_detained)
 
     def release(self, day: int) -> None:
         """Detainees whose stay ends today: a share `abscond` moves on towards the
@@ -62,13 +67,13 @@ class Reception(Module):
 
 
 @cached_njit(inline="always")
-def detain_one(i, c, here, day, free, n_detained, status, country, node, ti_next, flows, detention_days,
+def detain_one(i, c, here, day, places, n_detained, status, country, node, ti_next, flows, detention_days,
                key_stay, detained_code):
-    """Detain person `i` in country `c` at node `here` if a place is free (`Reception.detain`
-    for one person, in a fused kernel); the stay is drawn from `reception.detention`."""
-    if free[c] <= 0:
+    """Detain person `i` in country `c` at node `here` if a place is free (n_detained <
+    places: `Reception.detain` for one person, in a fused kernel); the stay is drawn from
+    `reception.detention`."""
+    if n_detained[c] >= places[c]:
         return False
-    free[c] -= 1
     n_detained[c] += 1
     flows[status[i], detained_code] += 1
     status[i] = detained_code

@@ -52,15 +52,14 @@ class Stocks(Module):
         pop, nd = self.sim.pop, len(self.defenders)
         last = self.sim.end_counts_phase == "stocks.record"
         table = pop.end_of_day_counts(nd) if last else pop.count_status_country(nd)
-        values, total = stock_values(table, pop.n, nd)
-        self.data[self.rows, day] = values
-        self.sim.today["end_counts"] = total
+        self.sim.today["end_counts"] = stock_values(table, pop.n, nd, self.data, self.rows, day)
 
 
 @cached_njit()
-def stock_values(table, n_people, nd):
-    """(STOCK_SERIES' values for today, in order; people per status) from the people per
-    status and country (`kernels.count_status_country`'s table). `Stocks.record`."""
+def stock_values(table, n_people, nd, series, rows, day):
+    """STOCK_SERIES' values for today, in order, into column `day` of `series` (its `rows`),
+    from the people per status and country (`kernels.count_status_country`'s table);
+    returns the people per status. `Stocks.record`."""
     total = table.sum(axis=1)
     out = np.empty(9 + 5 * nd, dtype=np.float64)
     out[0] = total[_CAPITAL]
@@ -81,4 +80,6 @@ def stock_values(table, n_people, nd):
     out[k + 3] = total[_RETURNED]
     out[k + 4] = total[_DEAD]
     out[k + 5] = n_people
-    return out, total
+    for j in range(out.shape[0]):
+        series[rows[j], day] = out[j]
+    return total

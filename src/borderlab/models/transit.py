@@ -81,7 +81,8 @@ class Transit(Module):
         orch = self.sim.module("orchestrator")
         w = orch.zone_weights(day, self.zones, self.zone_country, self.zone_weight)
         if w is not self._cdf_of:  # the orchestrator keeps its weights while they do not change
-            self._cdf = np.empty(0) if w.sum() <= 0 else np.cumsum(w / w.sum())
+            total = w.sum()
+            self._cdf = np.empty(0) if total <= 0 else np.cumsum(w / total)
             self._cdf_of = w
         return self._cdf
 
