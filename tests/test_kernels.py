@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import poisson
 
 from borderlab.engine import kernels
@@ -196,3 +198,16 @@ def test_admit_in_order_fills_each_country_in_the_order_given():
     admitted, taken = kernels.admit_in_order(country, np.array([1, 2, 0], dtype=np.int64))
     assert admitted.tolist() == [True, True, True, False, False, False]
     assert taken.tolist() == [1, 2, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_sort_stable_by_key_is_a_stable_argsort(n, seed):
+    """Many equal keys (0..5) over lengths that cross the runs of 16 and the merges, for
+    indices in any order inside a larger array: the order is NumPy's stable argsort's."""
+    key = np.random.default_rng(seed).integers(0, 6, n).astype(np.float64)
+    whole = np.concatenate(([-1], np.random.default_rng(seed).permutation(key.size), [-1]))
+    idx = whole[1:-1]
+    expected = idx[np.argsort(key[idx], kind="mergesort")]
+    kernels.sort_stable_by_key(idx, key, np.empty(key.size + 3, dtype=np.int64))
+    assert idx.tolist() == expected.tolist() and whole[0] == whole[-1] == -1

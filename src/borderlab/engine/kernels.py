@@ -121,9 +121,22 @@ MAX_WAIT_DAYS = 1 << 30  # ~2.9 million years: day + wait still fits in int32
 def geometric_wait(u, mean):
     """One waiting time ≥ 1 day with mean `mean`: `module.geometric_from_uniform` for a
     single draw, with the same arithmetic (for fused kernels)."""
+    return geometric_wait_given(u, mean, wait_denominator(mean))
+
+
+@cached_njit(inline="always")
+def wait_denominator(mean):
+    """log1p(−1/mean), `geometric_wait`'s denominator: a kernel drawing many waits with one
+    mean works it out once (LLVM does not hoist the libm call out of the loop)."""
+    return np.log1p(-(1.0 / mean)) if mean > 1.0 else 0.0
+
+
+@cached_njit(inline="always")
+def geometric_wait_given(u, mean, denominator):
+    """`geometric_wait(u, mean)` with `denominator = wait_denominator(mean)`."""
     if mean <= 1.0:
         return np.int32(1)
-    days = 1 + np.floor(np.log1p(-u) / np.log1p(-(1.0 / mean)))
+    days = 1 + np.floor(np.log1p(-u) / denominator)
     return np.int32(min(days, MAX_WAIT_DAYS))
 
 
@@ -197,6 +210,55 @@ def _with_dropped(tally, dropped, n_status, width):
         for c in range(width):
             table[s, c] += dropped[s, c]
     return table
+
+
+@cached_njit(inline="always")
+def sort_stable_by_key(idx, key, scratch):
+    """Sort `idx` in place by key[idx], equal keys keeping their order: what
+    `idx[:] = idx[np.argsort(key[idx], kind="mergesort")]` does, without its three
+    arrays — insertion sort on runs of 16, then bottom-up merges through `scratch`
+    (at least as long as `idx`). For keys that are never NaN."""
+    n = idx.shape[0]
+    run = 16
+    for lo in range(0, n, run):
+        hi = min(lo + run, n)
+        for j in range(lo + 1, hi):
+            x = idx[j]
+            kx = key[x]
+            m = j - 1
+            while m >= lo and key[idx[m]] > kx:
+                idx[m + 1] = idx[m]
+                m -= 1
+            idx[m + 1] = x
+    width = run
+    src, dst = idx, scratch[:n]
+    in_scratch = False  # where the sorted runs are
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if key[src[j]] < key[src[i]]:  # the left run wins ties: stable
+                    dst[k] = src[j]
+                    j += 1
+                else:
+                    dst[k] = src[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                dst[k] = src[i]
+                i += 1
+                k += 1
+            while j < hi:
+                dst[k] = src[j]
+                j += 1
+                k += 1
+        src, dst = dst, src
+        in_scratch = not in_scratch
+        width *= 2
+    if in_scratch:
+        idx[:] = src
 
 
 @cached_njit()

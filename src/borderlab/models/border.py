@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.kernels import classify_one, geometric_wait, hashed_uniform_one
+from ..engine.kernels import classify_one, geometric_wait_given, hashed_uniform_one, wait_denominator
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.status import Status
@@ -310,6 +310,7 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
     # the crossers start walking inland (after all detentions, as before)
     back = np.empty(n_back, dtype=np.int64)
     crossed = np.empty(n - n_back, dtype=np.int64)
+    interior_q = wait_denominator(interior_days)
     k = 0
     n_crossed = 0
     for j in range(n):
@@ -324,7 +325,7 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
             status[i] = interior_code
             country[i] = c
             node[i] = interior[s]
-            ti_next[i] = day + geometric_wait(hashed_uniform_one(keys[6], i), interior_days)
+            ti_next[i] = day + geometric_wait_given(hashed_uniform_one(keys[6], i), interior_days, interior_q)
         else:
             if o >= PUSHED:
                 back[k] = i

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
+from ..engine.kernels import (depart_people, geometric_wait_given, hashed_uniform_one, sort_stable_by_key,
+                              wait_denominator)
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
@@ -351,10 +352,10 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     for j in range(m):
         order[fill[zone_of[j]]] = j
         fill[zone_of[j]] += 1
+    scratch = np.empty(m, dtype=np.int64)
     for z in range(zone_n_segments.shape[0]):
         if start[z + 1] - start[z] > 1:
-            part = order[start[z]:start[z + 1]]
-            part[:] = part[np.argsort(shuffle[part], kind="mergesort")]
+            sort_stable_by_key(order[start[z]:start[z + 1]], shuffle, scratch)
     uids = ready[order]
     # each zone's segments as keys zone + cumulative weight share, for a search per group
     ns = seg_by_zone.shape[0]
@@ -436,6 +437,7 @@ def coerce_failed(back, status, node, dest_col, ti_next, target, country, flows,
     taken back to staging)."""
     leave = np.empty(back.shape[0], dtype=np.int64)
     staging = np.empty(back.shape[0], dtype=np.int32)
+    retry_q = wait_denominator(retry_days)
     m = 0
     for i in back:
         s = staging_of[node[i]]
@@ -446,7 +448,7 @@ def coerce_failed(back, status, node, dest_col, ti_next, target, country, flows,
             staging[m] = s
             m += 1
         else:  # kept in the zone (or nowhere to take them): try again after a wait
-            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_retry, i), retry_days)
+            ti_next[i] = day + geometric_wait_given(hashed_uniform_one(key_retry, i), retry_days, retry_q)
     leave = leave[:m].copy()
     bad = depart_people(leave, staging[:m], status, node, dest_col, ti_next, next_hop, travel_days, day,
                         transit_code, flows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.kernels import depart_people, geometric_wait, hashed_uniform_one
+from ..engine.kernels import depart_people, geometric_wait_given, hashed_uniform_one, wait_denominator
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
@@ -180,12 +180,13 @@ def dispatch_people(status, ti_next, node, dest_col, target, flows, day, k, cdf,
 def schedule_arrivals(ids, new_status, ti_next, node, country, day, key_capital, capital_dwell, key_staging,
                       staging_dwell, zones, zone_country, capital_code, staging_code, zone_code):
     """`Transit.on_arrivals` for today's arrivals (uids and new statuses)."""
+    capital_q, staging_q = wait_denominator(capital_dwell), wait_denominator(staging_dwell)
     for j in range(ids.shape[0]):
         i = ids[j]
         if new_status[j] == capital_code:
-            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_capital, i), capital_dwell)
+            ti_next[i] = day + geometric_wait_given(hashed_uniform_one(key_capital, i), capital_dwell, capital_q)
         elif new_status[j] == staging_code:
-            ti_next[i] = day + geometric_wait(hashed_uniform_one(key_staging, i), staging_dwell)
+            ti_next[i] = day + geometric_wait_given(hashed_uniform_one(key_staging, i), staging_dwell, staging_q)
         elif new_status[j] == zone_code:
             ti_next[i] = day + 1
             country[i] = zone_country[np.searchsorted(zones, node[i])]
