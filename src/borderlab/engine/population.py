@@ -242,9 +242,10 @@ class Population:
 
     def _deal_day_start_groups(self, start: np.ndarray, uids: np.ndarray) -> None:
         """Today's lists of each day-start key from one walk's groups (numbered key after key)."""
+        bounds = start.tolist()
         at = 0
         for key, n in self._day_start_groups:
-            self._groups[key] = (self._which[key], [uids[start[at + g]:start[at + g + 1]] for g in range(n)])
+            self._groups[key] = (self._which[key], [uids[bounds[at + g]:bounds[at + g + 1]] for g in range(n)])
             at += n
 
     def make_at_day_start(self, key, groups: tuple[tuple[Status, ...], ...]) -> None:

@@ -77,35 +77,40 @@ class Movement(Module):
         and new statuses, in uid order) go to `sim.today["arrived"]`. One compiled call."""
         pop, g = self.sim.pop, self.sim.graph
         by_air = pop.by_air if "by_air" in pop.columns else self.no_by_air
-        ids, new_status, landed, onward = advance_day(
+        ids, new_status, inland = advance_day(
             pop.status, pop.node, pop.dest, pop.ti_next, pop.country, by_air, pop.flows, np.int32(day), g.next_hop,
-            g.travel_days, self.arrive_status, _TRANSIT, _CAPITAL, _ONWARD, len(self.countries),
-            morning_people(pop, TRAVELLING))
+            g.travel_days, self.arrive_status, _TRANSIT, _CAPITAL, _ONWARD, _INTERIOR, len(self.countries),
+            morning_people(pop, TRAVELLING), self.landed, self.onward)
         self.sim.today["arrived"] = (ids, new_status)
-        if ids.size:  # arrived inland: onward.inland walks them today (models/day_lists.py)
-            pop.joined(ids[new_status == _INTERIOR], Status.INTERIOR)
+        # arrived inland: onward.inland walks them today (models/day_lists.py)
+        pop.joined(inland, Status.INTERIOR, ascending=True)
         if pop.traced:
             for st in np.unique(new_status):
                 pop._trace(ids[new_status == st], f"arrived: {Status(st).name.lower()}")
-        self.landed[day] = landed
-        self.onward[:, day] = onward
 
 
 @cached_njit()
 def advance_day(status, node, dest, ti_next, country, by_air, flows, day, next_hop, travel_days, arrive_status,
-                transit_code, capital_code, onward_code, n_countries, live):
-    """`Movement.advance`; returns (arrived uids, their new status, people landed in the
-    capital by air, onward arrivals per country crossed)."""
+                transit_code, capital_code, onward_code, interior_code, n_countries, live, landed_series,
+                onward_series):
+    """`Movement.advance`; returns (arrived uids, their new status, those of them now
+    inland, all in uid order) and writes today's people landed in the capital by air
+    (`landed_series[day]`) and onward arrivals per country crossed (`onward_series[:, day]`)."""
     moving = find_status_due(status, transit_code, ti_next, day, live)
     done = advance_travellers(moving, node, dest, ti_next, status, day, next_hop, travel_days, arrive_status)
     ids = moving[done]
     new_status = np.empty(ids.shape[0], dtype=np.int8)
+    inland = np.empty(ids.shape[0], dtype=np.int64)
+    n_inland = 0
     landed = 0
     onward = np.zeros(n_countries, dtype=np.float64)
     for j in range(ids.shape[0]):
         i = ids[j]
         st = status[i]
         new_status[j] = st
+        if st == interior_code:
+            inland[n_inland] = i
+            n_inland += 1
         if st != transit_code:
             flows[transit_code, st] += 1
         if st == capital_code and by_air.shape[0] > 0 and by_air[i]:
@@ -113,4 +118,7 @@ def advance_day(status, node, dest, ti_next, country, by_air, flows, day, next_h
             landed += 1
         elif st == onward_code and 0 <= country[i] < n_countries:
             onward[country[i]] += 1
-    return ids, new_status, landed, onward
+    landed_series[day] = landed
+    for c in range(n_countries):
+        onward_series[c, day] = onward[c]
+    return ids, new_status, inland[:n_inland]

@@ -47,27 +47,27 @@ class Onward(Module):
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
         reception = sim.module("reception")
         k_inland, k_detention = self.keys[day]
-        bad, detained, leave, seg_counts, caught_c = walk_inland(
+        bad, detained, leave, seg_counts = walk_inland(
             pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.segment, pop.flows, np.int32(day),
             self.inland, k_inland, reception.places(day),
             reception.n_detained, reception.detention_days, k_detention,
             self.destination, self.n_segments, g.next_hop, g.travel_days,
-            _INTERIOR, _DETAINED, _TRANSIT, evening_people(pop, INLAND))
+            _INTERIOR, _DETAINED, _TRANSIT, evening_people(pop, INLAND), self.inland_detentions)
         g.check_routed(bad, pop.node, "to the destination")
         pop.traced_changes((detained, "detained (detained)"),
                             (leave, "transit (picked up, moving on)"))
         if detained.size:
             sim.results.add("new_detentions", day, seg_counts)
             sim.results.add("new_attempts", day, seg_counts)
-        self.inland_detentions[:, day] = caught_c
 
 
 @cached_njit()
 def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, inland, key_inland, places,
                 n_detained, detention_days, key_stay, destination, n_segments, next_hop, travel_days,
-                interior_code, detained_code, transit_code, live):
+                interior_code, detained_code, transit_code, live, caught_series):
     """`Onward.inland_step`; returns (−1 or the uid of someone with no route, the detained,
-    those moving on, detentions per segment crossed, detentions per country)."""
+    those moving on, detentions per segment crossed) and writes the detentions per country
+    to `caught_series[:, day]`."""
     n = live.shape[0]
     detained = np.empty(n, dtype=np.int64)
     leave = np.empty(n, dtype=np.int64)
@@ -92,4 +92,6 @@ def walk_inland(status, ti_next, country, node, dest_col, segment, flows, day, i
     leave = leave[:n_leave].copy()
     bad = depart_people(leave, np.full(n_leave, destination, dtype=np.int32), status, node, dest_col, ti_next,
                         next_hop, travel_days, day, transit_code, flows)
-    return (leave[bad] if bad >= 0 else -1), detained[:n_det].copy(), leave, seg_counts, caught_c
+    for c in range(caught_c.shape[0]):
+        caught_series[c, day] = caught_c[c]
+    return (leave[bad] if bad >= 0 else -1), detained[:n_det].copy(), leave, seg_counts

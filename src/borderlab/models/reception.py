@@ -56,14 +56,13 @@ class Reception(Module):
         """Detainees whose stay ends today: a share `abscond` moves on towards the
         destination, the rest stay in reception. One compiled pass (`release_detainees`)."""
         sim, pop, g = self.sim, self.sim.pop, self.sim.graph
-        bad, stay, leave, absconded = release_detainees(
+        bad, stay, leave = release_detainees(
             pop.status, pop.ti_next, pop.country, pop.node, pop.dest, pop.flows, np.int32(day), self.n_detained,
             self.abscond, self.keys[day], self.destination, g.next_hop,
-            g.travel_days, _DETAINED, _RECEPTION, _TRANSIT, evening_people(pop, DETAINED))
+            g.travel_days, _DETAINED, _RECEPTION, _TRANSIT, evening_people(pop, DETAINED), self.absconded)
         g.check_routed(bad, pop.node, "to the destination")
         pop.traced_changes((stay, "reception (released into reception)"),
                             (leave, "transit (absconded towards the destination)"))
-        self.absconded[:, day] = absconded
 
 
 @cached_njit(inline="always")
@@ -85,9 +84,11 @@ def detain_one(i, c, here, day, places, n_detained, status, country, node, ti_ne
 
 @cached_njit()
 def release_detainees(status, ti_next, country, node, dest_col, flows, day, n_detained, abscond, key_abscond,
-                      destination, next_hop, travel_days, detained_code, reception_code, transit_code, live):
+                      destination, next_hop, travel_days, detained_code, reception_code, transit_code, live,
+                      absconded_series):
     """`Reception.release`; returns (−1 or the uid of someone with no route, the uids who
-    stay in reception, the uids who abscond, absconders per country)."""
+    stay in reception, the uids who abscond) and writes the absconders per country to
+    `absconded_series[:, day]`."""
     n = live.shape[0]
     stay = np.empty(n, dtype=np.int64)
     leave = np.empty(n, dtype=np.int64)
@@ -110,4 +111,6 @@ def release_detainees(status, ti_next, country, node, dest_col, flows, day, n_de
         status[i] = reception_code
     bad = depart_people(leave, np.full(n_leave, destination, dtype=np.int32), status, node, dest_col, ti_next,
                         next_hop, travel_days, day, transit_code, flows)
-    return (leave[bad] if bad >= 0 else -1), stay, leave, absconded
+    for c in range(absconded.shape[0]):
+        absconded_series[c, day] = absconded[c]
+    return (leave[bad] if bad >= 0 else -1), stay, leave

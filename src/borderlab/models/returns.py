@@ -39,7 +39,8 @@ class Returns(Module):
         res.define("new_voluntary_returns", ["all"], "flow", "People who gave up and went home.", total=False)
         res.define("new_returns", ["all"], "flow", "All returns home (repatriation + voluntary).", total=False)
         self.repatriated = res.metrics["new_repatriated"].data[0]
-        self.voluntary_data, self.voluntary_rows = res.pack(("new_voluntary_returns", "new_returns"))
+        self.voluntary_data, rows = res.pack(("new_voluntary_returns", "new_returns"))
+        self.voluntary_rows = tuple(rows.tolist())  # (voluntary, all returns): two plain writes a day
         self.keys = sim.streams["returns.voluntary"].day_keys(sim.calendar.n_days)
 
     def phases(self):
@@ -95,7 +96,9 @@ class Returns(Module):
         else:
             send_home(gone, pop.status, pop.node, pop.dest, pop.flows, self.home, _RETURNED)
         pop.traced_changes((gone, "returned (gave up and went home)"))
-        self.voluntary_data[self.voluntary_rows, day] = (gone.size, gone.size + self.sim.today.get("repatriated", 0))
+        voluntary, returns = self.voluntary_rows
+        self.voluntary_data[voluntary, day] = gone.size
+        self.voluntary_data[returns, day] = gone.size + self.sim.today.get("repatriated", 0)
 
 
 @cached_njit()

@@ -100,12 +100,12 @@ class Supply(Module):
             u = sim.streams["supply.nationality"].uniform(day, np.arange(first, first + route.size))
             nat = self.mix.pick(route, day, u)
             hub, to = self.hub[route], self.to[route]
+            self.boarded[:, day] = counts
         else:
             k_arrivals, k_nationality = self.keys[day]
-            counts, hub, to, nat = board_flights(k_arrivals, self.route_ids, self.seats, self.share, self.visa, day,
-                                                 k_nationality, first, self.mix.p[:, day], self.mix.code, self.hub,
-                                                 self.to)
-        self.boarded[:, day] = counts
+            hub, to, nat = board_flights(k_arrivals, self.route_ids, self.seats, self.share, self.visa, day,
+                                         k_nationality, first, self.mix.p[:, day], self.mix.code, self.hub, self.to,
+                                         self.boarded)
         n = nat.size
         if n == 0:
             return
@@ -122,12 +122,13 @@ class Supply(Module):
 
 @cached_njit()
 def board_flights(key_arrivals, route_ids, seats, share, visa, day, key_nationality, first_uid, p_day, code,
-                  hub, to):
+                  hub, to, boarded):
     """`Supply.arrive`'s draws in one call: boarders per route ~ Poisson(`Supply.expected`,
     the same arithmetic in the same order) (the draws `Stream.poisson` makes: uniforms for
     id·1024 + piece), then each boarder's route and nationality (`RouteMix.pick` on the
-    uniform of the uid they will get). Returns (counts per route, and for each boarder the
-    hub they fly from, the node they fly to, their nationality)."""
+    uniform of the uid they will get). Writes the counts per route to `boarded[:, day]`;
+    returns, for each boarder, the hub they fly from, the node they fly to, their
+    nationality."""
     n_routes = route_ids.shape[0]
     lam = np.empty(n_routes, dtype=np.float64)
     for r in range(n_routes):
@@ -152,4 +153,6 @@ def board_flights(key_arrivals, route_ids, seats, share, visa, day, key_national
     for j in range(route.shape[0]):
         hubs[j] = hub[route[j]]
         dests[j] = to[route[j]]
-    return counts, hubs, dests, pick_nationality(p_day, code, route, u_nat)
+    for r in range(n_routes):
+        boarded[r, day] = counts[r]
+    return hubs, dests, pick_nationality(p_day, code, route, u_nat)
