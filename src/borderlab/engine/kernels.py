@@ -213,6 +213,82 @@ def _with_dropped(tally, dropped, n_status, width):
 
 
 @cached_njit(inline="always")
+def _block_sum(a, lo, n):
+    """NumPy's pairwise sum of up to 128 float64 terms: 8 running sums, then the rest."""
+    if n < 8:
+        total = 0.0
+        for i in range(lo, lo + n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += a[lo + i]
+        i += 1
+    return total
+
+
+@cached_njit()
+def numpy_sum(a, lo, n):
+    """a[lo:lo + n].sum() for float64 as NumPy adds it (pairwise: blocks of up to 128
+    terms, halves above, left before right), so a kernel's total equals the Python side's
+    to the last bit. NumPy recurses; this walks the same tree with a stack (numba's cache
+    does not keep recursive kernels safely)."""
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    todo_lo = np.empty(200, dtype=np.int64)  # tasks: (lo, n), n = -1 adds the last two sums
+    todo_n = np.empty(200, dtype=np.int64)
+    sums = np.empty(100, dtype=np.float64)
+    t = s = 0
+    todo_lo[0], todo_n[0] = lo, n
+    t = 1
+    while t > 0:
+        t -= 1
+        first, count = todo_lo[t], todo_n[t]
+        if count < 0:
+            s -= 1
+            sums[s - 1] = sums[s - 1] + sums[s]
+        elif count <= 128:
+            sums[s] = _block_sum(a, first, count)
+            s += 1
+        else:
+            half = count // 2
+            half -= half % 8
+            todo_lo[t], todo_n[t] = 0, -1  # after both halves: left + right
+            todo_lo[t + 1], todo_n[t + 1] = first + half, count - half
+            todo_lo[t + 2], todo_n[t + 2] = first, half  # popped first: the left half
+            t += 3
+    return sums[0]
+
+
+@cached_njit()
+def cumulative_shares(w):
+    """np.cumsum(w / w.sum()), to the last bit, or an empty array where the sum is not
+    positive: the cumulative chance of each option weighted by w."""
+    total = numpy_sum(w, 0, w.shape[0])
+    if total <= 0.0:
+        return np.empty(0, dtype=np.float64)
+    out = np.empty(w.shape[0], dtype=np.float64)
+    acc = 0.0
+    for j in range(w.shape[0]):
+        acc += w[j] / total
+        out[j] = acc
+    return out
+
+
+@cached_njit(inline="always")
 def sort_stable_by_key(idx, key, scratch):
     """Sort `idx` in place by key[idx], equal keys keeping their order: what
     `idx[:] = idx[np.argsort(key[idx], kind="mergesort")]` does, without its three

@@ -152,8 +152,9 @@ class Population:
         self.capacity = new_cap
         self._refresh_views()
 
-    def add(self, count: int, **values) -> np.ndarray:
+    def add(self, count: int, also_set: tuple[str, ...] = (), **values) -> np.ndarray:
         """Create `count` people; keyword arrays or scalars set their columns. Returns uids.
+        `also_set`: columns the caller writes itself right after (named in the trace).
         (Called every day for the day's boarders: kept to plain slices, no per-person work.)"""
         count = int(count)
         if count <= 0:
@@ -199,7 +200,7 @@ class Population:
                         lists[g] = np.concatenate((lists[g], uids[group == g]))
             self.created_today += np.bincount(status, minlength=N_STATUS)
         if self.traced:
-            self._trace(uids, "created as " + ", ".join(sorted(values)))
+            self._trace(uids, "created as " + ", ".join(sorted({*values, *also_set})))
         self._prepared = None  # made before these people existed
         return uids
 

@@ -94,9 +94,13 @@ class Sim:
             ev.apply(self)
             self.events_applied.append(ev)
 
-    def add_people(self, count: int, day: int, **values) -> np.ndarray:
-        """Create people and let every module initialise its columns for them."""
-        uids = self.pop.add(count, **values)
+    def add_people(self, count: int, day: int, write=None, **values) -> np.ndarray:
+        """Create people and let every module initialise its columns for them. `write`:
+        (the columns it sets, a function of the new uids setting them) — a compiled kernel
+        writing the newcomers' columns in place of `values`, before the modules see them."""
+        uids = self.pop.add(count, also_set=write[0] if write else (), **values)
+        if write is not None and uids.size:
+            write[1](uids)
         if uids.size:
             for m in self._on_create:
                 m.on_create(uids, day)

@@ -187,13 +187,13 @@ class Border(Module):
             sim.today["outcome"] = (np.zeros(ns), np.zeros(ns))
             return
         dfd, reception, onward = sim.module("defenders"), sim.module("reception"), sim.module("onward")
-        back, crossed, outcome, flows, incidents = resolve_crossings(
+        back, crossed, outcome, tried, got_across, incidents = resolve_crossings(
             att.uids, att.group_of, att.group_seg, att.group_size, att.lead, att.detect_mult,
             float(att.assistance), float(att.violence), day, self.resolve_keys[day], self.seg_keys,
             self.seg_country, self.length, self.visibility, self.passability, self.interior,
             *self.segments_today(day),
             dfd.k_det, dfd.seg_guards, dfd.size_exp, dfd.sensor_hazard, dfd.seg_capacity, dfd.stop_per_guard,
-            dfd.pushback[:, day].copy(), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
+            dfd.pushback_on(day), dfd.vuln_factor, dfd.injuries_per_violent, dfd.violent_load,
             reception.places(day), reception.n_detained, reception.detention_days, onward.interior_days,
             pop.status, pop.country, pop.node, pop.ti_next, pop.vulnerable, pop.flows,
             _DETAINED, _INTERIOR, self.flow_data, self.flow_rows)
@@ -204,8 +204,7 @@ class Border(Module):
         sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force
         sim.today["incidents"] = incidents
-        sim.today["outcome"] = (flows[ROW["new_attempts_all"]], flows[ROW["new_undetected"]]
-                                + flows[ROW["new_unstopped"]] + flows[ROW["new_released"]])
+        sim.today["outcome"] = (tried, got_across)
 
 
 # streams of `resolve_crossings`, in the order of its `keys`
@@ -240,8 +239,8 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
     inland days per person. Changes the people's status, country, node and next day and
     counts the flows; adds the SEGMENT_FLOWS rows to today's column of `flow_data` (its
     `flow_rows`, row after row); returns (people back in the zone, the crossers in uid
-    order, outcome per person, the SEGMENT_FLOWS rows per segment, today's incident load
-    per segment)."""
+    order, outcome per person, and per segment: people who tried, people who got across —
+    unseen, unstopped or released —, today's incident load)."""
     ns = seg_country.shape[0]
     ng = group_seg.shape[0]
     n = uids.shape[0]
@@ -343,7 +342,8 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
     for r in range(N_ROWS):
         for s in range(ns):
             flow_data[flow_rows[r * ns + s], day] += table[r, s]
-    return back, np.sort(crossed[:n_crossed]), outcome, table, incidents
+    got_across = table[_R_UNDET] + table[_R_UNSTOP] + table[_R_REL]
+    return back, np.sort(crossed[:n_crossed]), outcome, table[_R_ALL].copy(), got_across, incidents
 
 
 @cached_njit()

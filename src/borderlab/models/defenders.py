@@ -34,6 +34,7 @@ class Defenders(Module):
         self.troops = np.zeros((nd, nt))
         self.pushback = np.zeros((nd, nt))
         self.reception_cap = np.zeros((nd, nt))
+        self._pushback_by_day = None  # pushback_on's table
         for c, d in enumerate(self.spec):
             self.guards[c] = _daily(cal, d.border_guards)
             self.troops[c] = _daily(cal, d.troops)
@@ -100,6 +101,13 @@ class Defenders(Module):
 
     def phases(self):
         return [("defenders.deploy", self.deploy), ("defenders.fatigue", self.update_fatigue)]
+
+    def pushback_on(self, day: int) -> np.ndarray:
+        """Each country's pushback share on `day`: a row of a by-day table made at the first
+        call (after the events, which set the shares), contiguous for the compiled border."""
+        if self._pushback_by_day is None:
+            self._pushback_by_day = np.ascontiguousarray(self.pushback.T)
+        return self._pushback_by_day[day]
 
     def deploy(self, day: int) -> None:
         """Today's force on duty, its effectiveness and its spread over segments (the module

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.kernels import hashed_uniform_one, poisson_from_uniforms
+from ..engine.kernels import depart_people, hashed_uniform_one, poisson_from_uniforms
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.streams import stable_id
@@ -17,6 +17,7 @@ from ..engine.status import Status
 from .route_mix import RouteMix, pick_nationality
 
 _TRANSIT = int(Status.TRANSIT)
+BOARDER_COLUMNS = ("by_air", "dest", "nationality", "node", "ti_next")  # what `fly_boarders` writes
 
 
 def make_room_for_boarders(sim) -> None:
@@ -106,11 +107,19 @@ class Supply(Module):
             hub, to, nat = board_flights(k_arrivals, self.route_ids, self.seats, self.share, self.visa, day,
                                          k_nationality, first, self.mix.p[:, day], self.mix.code, self.hub, self.to,
                                          self.boarded)
-        n = nat.size
-        if n == 0:
+        if nat.size == 0:
             return
-        uids = sim.add_people(n, day, status=_TRANSIT, node=hub, dest=to, ti_next=day, nationality=nat, by_air=True)
-        sim.module("movement").depart(uids, to, day, why="boarded a flight")
+        pop, g = sim.pop, sim.graph
+
+        def fly(uids):  # their columns and first hop, in one compiled call (`fly_boarders`)
+            bad = fly_boarders(uids, hub, to, nat, day, pop.status, pop.node, pop.dest, pop.ti_next,
+                               pop.nationality, pop.by_air, pop.flows, g.next_hop, g.travel_days, _TRANSIT)
+            if bad >= 0:
+                raise RuntimeError(f"person {uids[bad]}: no route from node {g.ids[hub[bad]]} to {g.ids[to[bad]]}")
+
+        uids = sim.add_people(nat.size, day, write=(BOARDER_COLUMNS, fly), status=_TRANSIT)
+        if pop.traced:
+            pop._trace(uids, "transit (boarded a flight)")
 
     def drawn_at_creation(self):
         return {"vulnerable": self.vulnerable_of}
@@ -118,6 +127,23 @@ class Supply(Module):
     def vulnerable_of(self, uids):
         """Whether the person with each uid is vulnerable (a draw by uid, day-0 key)."""
         return self.sim.streams["supply.vulnerable"].uniform(0, uids) < self.vulnerable_share
+
+
+@cached_njit()
+def fly_boarders(uids, hub, to, nationality_of, day, status, node, dest_col, ti_next, nationality, by_air, flows,
+                 next_hop, travel_days, transit_code):
+    """Today's boarders (new people, uids in order, travelling): from hub[j] towards to[j]
+    by air with nationality_of[j], setting off today (`kernels.depart_people`: the first
+    hop, its arrival day, the flow counted). Returns −1, or the position of the first with
+    no route (then nobody has left)."""
+    for j in range(uids.shape[0]):
+        i = uids[j]
+        node[i] = hub[j]
+        dest_col[i] = to[j]
+        ti_next[i] = day
+        nationality[i] = nationality_of[j]
+        by_air[i] = True
+    return depart_people(uids, to, status, node, dest_col, ti_next, next_hop, travel_days, day, transit_code, flows)
 
 
 @cached_njit()

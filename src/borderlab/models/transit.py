@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.kernels import depart_people, geometric_wait_given, hashed_uniform_one, wait_denominator
+from ..engine.kernels import (cumulative_shares, depart_people, geometric_wait_given, hashed_uniform_one,
+                              wait_denominator)
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 from ..engine.population import Column
@@ -81,8 +82,7 @@ class Transit(Module):
         orch = self.sim.module("orchestrator")
         w = orch.zone_weights(day, self.zones, self.zone_country, self.zone_weight)
         if w is not self._cdf_of:  # the orchestrator keeps its weights while they do not change
-            total = w.sum()
-            self._cdf = np.empty(0) if total <= 0 else np.cumsum(w / total)
+            self._cdf = cumulative_shares(w)
             self._cdf_of = w
         return self._cdf
 
