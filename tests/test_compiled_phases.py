@@ -163,7 +163,7 @@ def crossing(n_people, group_size, *, k_det, capacity, stop_per_guard, pushback,
         status, country, node, ti_next, np.zeros(n_people, bool), flows, np.int8(Status.DETAINED),
         np.int8(Status.INTERIOR), flow_data, np.arange(len(SEGMENT_FLOWS)))
     assert not flow_data[:, [0, 1, 2, 4]].any()
-    assert crossed.tolist() == sorted(uids[status == Status.INTERIOR].tolist())  # in uid order
+    assert sorted(crossed.tolist()) == uids[status == Status.INTERIOR].tolist()
     rows = {name: flow_data[i, 3] for i, name in enumerate(SEGMENT_FLOWS)}
     assert tried[0] == rows["new_attempts_all"] == n_people
     assert got_across[0] == rows["new_undetected"] + rows["new_unstopped"] + rows["new_released"]

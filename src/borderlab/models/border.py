@@ -200,7 +200,7 @@ class Border(Module):
         if pop.traced:
             pop.traced_changes((att.uids[outcome == DETAINED], "detained (detained)"),
                                (att.uids[outcome <= RELEASED], "interior (crossed the border)"))
-        pop.joined(crossed, Status.INTERIOR, ascending=True)  # onward.inland walks them today
+        pop.joined(crossed, Status.INTERIOR)  # onward.inland walks them today
         sim.today["back_in_zone"] = back
         # violent incidents weigh more in the load that tires the force
         sim.today["incidents"] = incidents
@@ -238,8 +238,8 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
     per group lead, capacity per segment, stop and outcome per person, detention stay and
     inland days per person. Changes the people's status, country, node and next day and
     counts the flows; adds the SEGMENT_FLOWS rows to today's column of `flow_data` (its
-    `flow_rows`, row after row); returns (people back in the zone, the crossers in uid
-    order, outcome per person, and per segment: people who tried, people who got across —
+    `flow_rows`, row after row); returns (people back in the zone, the crossers, outcome
+    per person, and per segment: people who tried, people who got across —
     unseen, unstopped or released —, today's incident load)."""
     ns = seg_country.shape[0]
     ng = group_seg.shape[0]
@@ -343,7 +343,7 @@ def resolve_crossings(uids, group_of, group_seg, group_size, lead, group_detect_
         for s in range(ns):
             flow_data[flow_rows[r * ns + s], day] += table[r, s]
     got_across = table[_R_UNDET] + table[_R_UNSTOP] + table[_R_REL]
-    return back, np.sort(crossed[:n_crossed]), outcome, table[_R_ALL].copy(), got_across, incidents
+    return back, crossed[:n_crossed], outcome, table[_R_ALL].copy(), got_across, incidents
 
 
 @cached_njit()

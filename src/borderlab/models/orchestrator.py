@@ -329,21 +329,23 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     launch and shuffle per person, size per (zone, k-th group), segment per (zone, k)."""
     # who goes today: due in the zone, chosen with chance `intensity`, in a zone with segments
     ready = np.empty(live.shape[0], dtype=np.int64)
+    zone_of = np.empty(live.shape[0], dtype=np.int64)
     m = 0
     for i in live:
         if status[i] == zone_code and ti_next[i] <= day:
-            if hashed_uniform_one(key_launch, i) < intensity and zone_n_segments[node[i]] > 0:
-                ready[m] = i
-                m += 1
+            if hashed_uniform_one(key_launch, i) < intensity:
+                z = node[i]
+                if zone_n_segments[z] > 0:
+                    ready[m] = i
+                    zone_of[m] = z
+                    m += 1
     ready = ready[:m]
     # order by zone, randomly within a zone: by (zone, shuffle, position) — a stable counting
     # sort on the zone, then a stable sort on the shuffle within each zone
     shuffle = np.empty(m, dtype=np.float64)
-    zone_of = np.empty(m, dtype=np.int64)
     start = np.zeros(zone_n_segments.shape[0] + 1, dtype=np.int64)
     for j in range(m):
         shuffle[j] = hashed_uniform_one(key_shuffle, ready[j])
-        zone_of[j] = node[ready[j]]
         start[zone_of[j] + 1] += 1
     for z in range(zone_n_segments.shape[0]):
         start[z + 1] += start[z]
@@ -379,6 +381,7 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
     group_size = np.empty(m, dtype=np.int64)
     lead = np.empty(m, dtype=np.int64)
     detect_mult = np.ones(m, dtype=np.float64)
+    group_at = np.empty(m, dtype=np.int64)  # the group of ready[r]
     n_groups = 0
     j = 0
     span = hi - lo + 1
@@ -399,16 +402,20 @@ def form_groups(status, ti_next, node, day, zone_code, intensity, lo, hi,
                 lead[n_groups] = uids[j]
                 n_groups += 1
             g = n_groups - 1
-            i = uids[j]
             group_of[j] = g
+            group_at[order[j]] = g
             group_size[g] += 1
-            group_col[i] = first_group + g
-            segment_col[i] = group_seg[g]
-            n_attempts_col[i] += 1
-            if trained_on and trained_col[i]:
-                detect_mult[g] = trained_mult
             room -= 1
             j += 1
+    # the people's columns, walking them in uid order (memory forwards, not in queue order)
+    for r in range(m):
+        i = ready[r]
+        g = group_at[r]
+        group_col[i] = first_group + g
+        segment_col[i] = group_seg[g]
+        n_attempts_col[i] += 1
+        if trained_on and trained_col[i]:
+            detect_mult[g] = trained_mult
     return (uids, group_of, group_seg[:n_groups].copy(), group_size[:n_groups].copy(),
             lead[:n_groups].copy(), detect_mult[:n_groups].copy())
 
