@@ -46,7 +46,9 @@ def run_workloads(flee_folders: list[Path], log=print) -> None:
 
     for name in builtin_names():
         t = time.perf_counter()
-        build_sim(load_scenario(name), seed=1).run()
+        sim = build_sim(load_scenario(name), seed=1)
+        sim.run()
+        depart_again(sim)
         log(f"  ran {name} ({time.perf_counter() - t:.1f} s)")
     build_sim(load_synthetic(20_000, 50, 20), check=False).run()
     warm_kernels()
@@ -55,6 +57,18 @@ def run_workloads(flee_folders: list[Path], log=print) -> None:
         t = time.perf_counter()
         run_flee(folder, seed=0)
         log(f"  ran Flee folder {folder.name} ({time.perf_counter() - t:.1f} s)")
+
+
+def depart_again(sim) -> None:
+    """Movement.depart as events call it (withdraw_from_zone), which no built-in scenario's
+    days do: someone still on the road sets off again towards where they are going."""
+    from .status import Status
+
+    pop = sim.pop
+    on_the_road = pop.find(Status.TRANSIT)
+    on_the_road = on_the_road[pop.node[on_the_road] != pop.dest[on_the_road]][:1]
+    if on_the_road.size:
+        sim.module("movement").depart(on_the_road, int(pop.dest[on_the_road[0]]), sim.day - 1)
 
 
 def dispatchers() -> dict[str, object]:
