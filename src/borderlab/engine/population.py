@@ -217,13 +217,18 @@ class Population:
         if self.traced:
             self._trace(uids, f"{Status(int(to)).name.lower()}" + (f" ({why})" if why else ""))
 
-    def start_day(self, day: int) -> None:
-        """Reset today's flow counters; drop people absorbed since yesterday from `live`
-        (and make the `live_groups` asked for at the start of the day in the same pass) —
-        unless yesterday's day-end walk did both already (`end_of_day_counts`)."""
+    def start_day(self, day: int, flows: np.ndarray | None = None, created: np.ndarray | None = None) -> None:
+        """Reset today's flow counters — or count today into `flows` and `created`, zeros
+        given by the caller (the sim's logs for the day: nothing to copy at its end); drop
+        people absorbed since yesterday from `live` (and make the `live_groups` asked for at
+        the start of the day in the same pass) — unless yesterday's day-end walk did both
+        already (`end_of_day_counts`)."""
         self.day = day
-        self.flows[:] = 0
-        self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+        if flows is None:
+            self.flows = np.zeros((N_STATUS, N_STATUS), dtype=np.int64)
+            self.created_today = np.zeros(N_STATUS, dtype=np.int64)
+        else:
+            self.flows, self.created_today = flows, created
         self._groups = {}
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared[0] == day:

@@ -120,7 +120,7 @@ class Sim:
             day = self.day
             # yesterday's end-of-day counts are today's starting counts (nothing happens between days)
             before = (self.status_counts[day - 1] if day > 0 else pop.counts()) if self.check else None
-            pop.start_day(day)
+            pop.start_day(day, self.flow_log[day], self.created_log[day])  # counted in place
             self.today = {}
             if self.timing:
                 for name, step in self.loop:
@@ -134,8 +134,6 @@ class Sim:
             if counts is None:
                 counts = pop.counts()
             self.status_counts[day] = counts
-            self.flow_log[day] = pop.flows
-            self.created_log[day] = pop.created_today
             if self.check:
                 self._check_conservation(day, before, counts)
             self.day += 1
