@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from borderlab.engine.population import CORE_COLUMNS, Column, Population
+from borderlab.engine.population import CORE_COLUMNS, NODE, Column, Population, node_dtype
 from borderlab.engine.status import N_STATUS, Status
 
 
@@ -139,3 +139,17 @@ def test_story_in_a_running_sim():
     assert first.startswith("detained") or first.startswith("interior")
     if first.startswith("interior"):
         assert story[-1] == (day_of(sim, "2021-09-10"), "arrived: onward")
+
+
+def test_node_columns_are_as_narrow_as_the_graph_allows():
+    """A graph of up to 32,767 nodes keeps node ids (and −1) in two bytes; a larger one, or
+    a population told nothing of its graph, in four; other columns keep their dtype."""
+    assert (node_dtype(3), node_dtype(2**15 - 1), node_dtype(2**15)) == ("int16", "int16", "int32")
+    columns = list(CORE_COLUMNS) + [Column("target", NODE, -1)]
+    small, large, unknown = (Population(columns, 16, n_nodes=n) for n in (500, 40_000, None))
+    assert {name: small.column(name).dtype.name for name in ("node", "dest", "target", "ti_next")} == {
+        "node": "int16", "dest": "int16", "target": "int16", "ti_next": "int32"}
+    assert large.column("node").dtype.name == "int32" and large.column("target").dtype.name == "int32"
+    assert unknown.column("dest").dtype.name == "int32"
+    uids = small.add(2, node=np.array([32_766, -1], dtype=np.int32))
+    assert small.node[uids].tolist() == [32_766, -1] and small.target[uids].tolist() == [-1, -1]

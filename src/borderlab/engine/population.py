@@ -7,7 +7,7 @@ being followed, so stocks and flows stay consistent and `story(uid)` can narrate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,19 +26,33 @@ ANY_COUNTRY = 128
 FILL_AHEAD = 4096
 
 
+NODE = "node"  # a column dtype: the narrowest integer holding every node of the graph (`node_dtype`)
+
+
 @dataclass(frozen=True)
 class Column:
-    """A per-person state array: its dtype and the value new people start with."""
+    """A per-person state array: its dtype (or NODE) and the value new people start with."""
 
     name: str
     dtype: str
     default: float | int | bool = 0
 
+    def for_graph(self, n_nodes: int | None) -> "Column":
+        """This column with a NODE dtype made concrete for a graph of `n_nodes`."""
+        return replace(self, dtype=node_dtype(n_nodes)) if self.dtype == NODE else self
+
+
+def node_dtype(n_nodes: int | None) -> str:
+    """int16 where every node id (and −1) fits, else int32 (or when the graph is not
+    known): the node columns are walked every day, and two bytes less a person is less
+    memory to stream."""
+    return "int16" if n_nodes is not None and n_nodes < 2**15 else "int32"
+
 
 CORE_COLUMNS = (
     Column("status", "int8", int(Status.TRANSIT)),
-    Column("node", "int32", -1),  # current node, or the node being travelled to
-    Column("dest", "int32", -1),  # final node of the current journey
+    Column("node", NODE, -1),  # current node, or the node being travelled to
+    Column("dest", NODE, -1),  # final node of the current journey
     Column("ti_next", "int32", 0),  # day of the next scheduled action
     Column("ti_created", "int32", 0),  # day the person entered the model
     Column("country", "int8", -1),  # defending country faced, crossed into or held by
@@ -48,7 +62,8 @@ CORE_COLUMNS = (
 class Population:
     """Fixed-capacity arrays that double when full; `n` people are in use."""
 
-    def __init__(self, columns: list[Column], capacity: int = 1024):
+    def __init__(self, columns: list[Column], capacity: int = 1024, n_nodes: int | None = None):
+        columns = [c.for_graph(n_nodes) for c in columns]  # NODE columns: int32 unless told the graph
         names = [c.name for c in columns]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:

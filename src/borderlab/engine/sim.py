@@ -57,7 +57,7 @@ class Sim:
         columns: list[Column] = list(CORE_COLUMNS)
         for m in modules:
             columns.extend(m.columns)
-        self.pop = Population(columns, capacity)
+        self.pop = Population(columns, capacity, n_nodes=graph.n)
         self.day = 0
         self.wall_s = 0.0
         self.status_counts = np.zeros((calendar.n_days, N_STATUS), dtype=np.int64)

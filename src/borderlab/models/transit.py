@@ -14,7 +14,7 @@ from ..engine.kernels import (cumulative_shares, depart_people, geometric_wait_g
                               wait_denominator)
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
-from ..engine.population import Column
+from ..engine.population import NODE, Column
 from ..engine.status import Status
 from .day_lists import AT_STAGING, IN_CAPITAL, morning_people
 
@@ -25,7 +25,7 @@ _CAPITAL, _STAGING, _ZONE, _TRANSIT = (np.int8(s) for s in (Status.CAPITAL, Stat
 
 class Transit(Module):
     name = "transit"
-    columns = (Column("target", "int32", -1),)  # the border-zone node the orchestrator assigned
+    columns = (Column("target", NODE, -1),)  # the border-zone node the orchestrator assigned
 
     def init(self, sim):
         super().init(sim)
