@@ -231,8 +231,6 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
     lists, plus today's arrivals (`day_lists`; all three ascending, so the order is the
     order of everyone live)."""
     n_shelters = shelter_node.shape[0]
-    at_staging = merge_ascending(at_staging, arrived)
-    in_zone = merge_ascending(in_zone, arrived)
     sheltered = np.zeros(n_shelters, dtype=np.float64)
     sent_out = np.empty(0, dtype=np.int64)
     taken = np.empty(0, dtype=np.int64)
@@ -240,17 +238,12 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
         if shelter_cap[k, day] <= 0 and (day == 0 or shelter_cap[k, day - 1] <= 0):
             continue  # closed yesterday and today: nobody inside, nobody to take in
         here = shelter_node[k]
-        inside = np.empty(at_staging.shape[0], dtype=np.int64)
-        cand = np.empty(in_zone.shape[0], dtype=np.int64)
-        n_in = n_cand = 0
-        for i in at_staging:
-            if status[i] == staging_code and node[i] == here:
-                inside[n_in] = i
-                n_in += 1
-        for i in in_zone:
-            if status[i] == zone_code and shelter_draws[k, node[i]]:
-                cand[n_cand] = i
-                n_cand += 1
+        # (each list's finds, then today's arrivals', merged: the order of everyone live)
+        inside = merge_ascending(_inside(at_staging, status, node, staging_code, here),
+                                 _inside(arrived, status, node, staging_code, here))
+        cand = merge_ascending(_drawn(in_zone, status, node, zone_code, shelter_draws[k]),
+                               _drawn(arrived, status, node, zone_code, shelter_draws[k]))
+        n_in, n_cand = inside.shape[0], cand.shape[0]
         cap = int(shelter_cap[k, day])
         if n_in > cap:  # the shelter shrinks or closes: people go back to the capital
             out = inside[cap:n_in].copy()
@@ -274,6 +267,30 @@ def shelter_people(status, node, country, health, dest_col, ti_next, flows, next
             taken = np.concatenate((taken, weakest))
         sheltered[k] = n_in
     return -1, sheltered, sent_out, taken
+
+
+@cached_njit(inline="always")
+def _inside(uids, status, node, staging_code, here):
+    """Those of `uids` at staging inside the shelter at node `here`, in order."""
+    out = np.empty(uids.shape[0], dtype=np.int64)
+    n = 0
+    for i in uids:
+        if status[i] == staging_code and node[i] == here:
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@cached_njit(inline="always")
+def _drawn(uids, status, node, zone_code, draws_from):
+    """Those of `uids` in a zone the shelter draws from (`draws_from[node]`), in order."""
+    out = np.empty(uids.shape[0], dtype=np.int64)
+    n = 0
+    for i in uids:
+        if status[i] == zone_code and draws_from[node[i]]:
+            out[n] = i
+            n += 1
+    return out[:n]
 
 
 @cached_njit()
