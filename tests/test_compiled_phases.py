@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 import numpy_phases
-from borderlab.engine.kernels import hashed_uniform_one
+from borderlab.engine.kernels import hashed_uniform_one, numpy_sum
 from borderlab.engine.status import N_STATUS, Status
 from borderlab.models.border import SEGMENT_FLOWS, resolve_crossings
-from borderlab.models.defenders import numpy_sum
 from borderlab.models.health import smallest_first
 from borderlab.models.orchestrator import form_groups
 from borderlab.models.transit import dispatch_people

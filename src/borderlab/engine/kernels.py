@@ -212,72 +212,77 @@ def _with_dropped(tally, dropped, n_status, width):
     return table
 
 
+@cached_njit()
+def numpy_sum(a):
+    """`a.sum()` as NumPy computes it, so a compiled phase adds floats in the same order and
+    gives the same bits: pairwise — blocks of up to 128 summed with eight running sums, the
+    halves of a longer array (cut at a multiple of 8) summed apart and added. NumPy recurses;
+    this walks the same tree with an explicit stack (numba's cache mishandles recursion)."""
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)  # 0: not split yet, 1: left half being summed, 2: right half
+    left = np.empty(64, dtype=np.float64)
+    top = 0
+    los[0] = 0
+    ns[0] = a.shape[0]
+    while True:
+        if ns[top] > 128 and stage[top] == 0:
+            stage[top] = 1
+            los[top + 1] = los[top]
+            ns[top + 1] = _left_half(ns[top])
+            stage[top + 1] = 0
+            top += 1
+            continue
+        v = _block_sum(a, los[top], ns[top])
+        top -= 1
+        while top >= 0:
+            if stage[top] == 1:  # the left half is done: sum the right half next
+                left[top] = v
+                stage[top] = 2
+                half = _left_half(ns[top])
+                los[top + 1] = los[top] + half
+                ns[top + 1] = ns[top] - half
+                stage[top + 1] = 0
+                top += 1
+                break
+            v = left[top] + v
+            top -= 1
+        if top < 0:
+            return v
+
+
 @cached_njit(inline="always")
-def _block_sum(a, lo, n):
-    """NumPy's pairwise sum of up to 128 float64 terms: 8 running sums, then the rest."""
-    if n < 8:
-        total = 0.0
-        for i in range(lo, lo + n):
-            total += a[i]
-        return total
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += a[lo + i]
-        i += 1
-    return total
+def _left_half(n):
+    half = n // 2
+    return half - half % 8
 
 
 @cached_njit()
-def numpy_sum(a, lo, n):
-    """a[lo:lo + n].sum() for float64 as NumPy adds it (pairwise: blocks of up to 128
-    terms, halves above, left before right), so a kernel's total equals the Python side's
-    to the last bit. NumPy recurses; this walks the same tree with a stack (numba's cache
-    does not keep recursive kernels safely)."""
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    todo_lo = np.empty(200, dtype=np.int64)  # tasks: (lo, n), n = -1 adds the last two sums
-    todo_n = np.empty(200, dtype=np.int64)
-    sums = np.empty(100, dtype=np.float64)
-    t = s = 0
-    todo_lo[0], todo_n[0] = lo, n
-    t = 1
-    while t > 0:
-        t -= 1
-        first, count = todo_lo[t], todo_n[t]
-        if count < 0:
-            s -= 1
-            sums[s - 1] = sums[s - 1] + sums[s]
-        elif count <= 128:
-            sums[s] = _block_sum(a, first, count)
-            s += 1
-        else:
-            half = count // 2
-            half -= half % 8
-            todo_lo[t], todo_n[t] = 0, -1  # after both halves: left + right
-            todo_lo[t + 1], todo_n[t + 1] = first + half, count - half
-            todo_lo[t + 2], todo_n[t + 2] = first, half  # popped first: the left half
-            t += 3
-    return sums[0]
+def _block_sum(a, lo, n):
+    """NumPy's sum of up to 128 values: a plain loop under 8, else eight running sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = a[lo:lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for k in range(8):
+            r[k] += a[lo + i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
 
 
 @cached_njit()
 def cumulative_shares(w):
     """np.cumsum(w / w.sum()), to the last bit, or an empty array where the sum is not
     positive: the cumulative chance of each option weighted by w."""
-    total = numpy_sum(w, 0, w.shape[0])
+    total = numpy_sum(w)
     if total <= 0.0:
         return np.empty(0, dtype=np.float64)
     out = np.empty(w.shape[0], dtype=np.float64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.kernels import numpy_sum
 from ..engine.module import Module
 from ..engine.numba_cache import cached_njit
 
@@ -134,72 +135,6 @@ class Defenders(Module):
 
 PER_KM, FIXED, PRESSURE = 0, 1, 2  # allocation rules as `deploy_forces` takes them
 RULE_CODE = {"fixed": FIXED, "pressure": PRESSURE}  # any other rule: per km of segment
-
-
-@cached_njit()
-def numpy_sum(a):
-    """`a.sum()` as NumPy computes it, so a compiled phase adds floats in the same order and
-    gives the same bits: pairwise — blocks of up to 128 summed with eight running sums, the
-    halves of a longer array (cut at a multiple of 8) summed apart and added. NumPy recurses;
-    this walks the same tree with an explicit stack (numba's cache mishandles recursion)."""
-    los = np.empty(64, dtype=np.int64)
-    ns = np.empty(64, dtype=np.int64)
-    stage = np.zeros(64, dtype=np.int64)  # 0: not split yet, 1: left half being summed, 2: right half
-    left = np.empty(64, dtype=np.float64)
-    top = 0
-    los[0] = 0
-    ns[0] = a.shape[0]
-    while True:
-        if ns[top] > 128 and stage[top] == 0:
-            stage[top] = 1
-            los[top + 1] = los[top]
-            ns[top + 1] = _left_half(ns[top])
-            stage[top + 1] = 0
-            top += 1
-            continue
-        v = _block_sum(a, los[top], ns[top])
-        top -= 1
-        while top >= 0:
-            if stage[top] == 1:  # the left half is done: sum the right half next
-                left[top] = v
-                stage[top] = 2
-                half = _left_half(ns[top])
-                los[top + 1] = los[top] + half
-                ns[top + 1] = ns[top] - half
-                stage[top + 1] = 0
-                top += 1
-                break
-            v = left[top] + v
-            top -= 1
-        if top < 0:
-            return v
-
-
-@cached_njit(inline="always")
-def _left_half(n):
-    half = n // 2
-    return half - half % 8
-
-
-@cached_njit()
-def _block_sum(a, lo, n):
-    """NumPy's sum of up to 128 values: a plain loop under 8, else eight running sums."""
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += a[lo + i]
-        return res
-    r = a[lo:lo + 8].copy()
-    i = 8
-    while i < n - (n % 8):
-        for k in range(8):
-            r[k] += a[lo + i + k]
-        i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
 
 
 @cached_njit()
