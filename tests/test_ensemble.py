@@ -46,11 +46,14 @@ def _bytes(out: Path) -> dict[str, bytes]:
 
 # -- run specs and the per-process scenario cache -------------------------------------
 def test_daily_table_equals_results_to_table():
-    sim = build_sim(load_scenario(TOY, SHORT), seed=4)
-    sim.run()
-    fast = daily_table(sim.results, sim.calendar.dates())
-    slow = sim.results.to_table(sim.calendar.dates())
-    assert fast.cast(slow.schema).equals(slow)
+    """Also for a second run of the same layout (its date, scope and metric columns made
+    once, its values its own) and for a run of another length (another layout)."""
+    for seed, overrides in ((4, SHORT), (5, SHORT), (4, [*STOCHASTIC, "end=2021-09-10"])):
+        sim = build_sim(load_scenario(TOY, overrides), seed=seed)
+        sim.run()
+        fast = daily_table(sim.results, sim.calendar.dates())
+        slow = sim.results.to_table(sim.calendar.dates())
+        assert fast.cast(slow.schema).equals(slow)
 
 
 def test_execute_is_a_run_of_the_scenario_with_that_seed():
