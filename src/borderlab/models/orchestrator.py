@@ -84,7 +84,7 @@ class Orchestrator(Module):
         self._weights_day = -1
         self._zone_weights_day = -1
         self.launch_keys = sim.streams.day_keys(LAUNCH_STREAMS, cal.n_days)
-        self._zone_groups = None
+        self._zone_shares = None
         self._fixed_weights: dict[int, np.ndarray] = {}  # tactic phase → its country weights
         self._zone_weights_basis = None
         self.coerce_keys = sim.streams.day_keys(COERCE_STREAMS, cal.n_days)
@@ -132,7 +132,7 @@ class Orchestrator(Module):
         if k < 0:
             return np.zeros(len(self.defenders))
         w = self.base_weights[k]
-        if self.phases_[k].tactic == "adaptive" and self.beta > 0:  # NumPy's exp, as the tests' reference
+        if self.phases_[k].tactic == "adaptive" and self.beta > 0:  # NumPy's exp: libm's differs in the last bit
             return normalised(w * np.exp(beta_times_gap(self.country_success, self.beta)))
         return normalised(w)
 
@@ -155,11 +155,11 @@ class Orchestrator(Module):
             target_zone = self.seg_zone[self.sim.index.segment[ph.target_segment]]
             return (zones == target_zone).astype(float)
         cw = self.country_weights(day)
-        if self._zone_groups is None:  # each zone's country, weight and its country's total (fixed for the run)
+        if self._zone_shares is None:  # each zone's country, weight and its country's total (fixed for the run)
             tot = np.array([zone_weight[zone_country == c].sum() for c in range(len(cw))])[zone_country]
             # a country whose zones all weigh 0 gives them 0 (weights are ≥ 0: 0 / 1, not 0 / 0)
-            self._zone_groups = (zone_country.astype(np.intp), zone_weight, np.where(tot > 0, tot, 1.0))
-        country, weight, tot = self._zone_groups
+            self._zone_shares = (zone_country.astype(np.intp), zone_weight, np.where(tot > 0, tot, 1.0))
+        country, weight, tot = self._zone_shares
         return cw[country] * weight / tot
 
     def plan(self, day: int) -> None:
